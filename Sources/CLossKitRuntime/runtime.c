@@ -1,0 +1,41 @@
+/* The parts of the C ABI that need no Swift: version, status names, the per-thread last
+ * error. Including the public header here makes the compiler check these definitions
+ * against their declarations. */
+#include "../../include/losskit.h"
+#include "lk_runtime.h"
+
+#include <string.h>
+
+#define LK_STR2(x) #x
+#define LK_STR(x) LK_STR2(x)
+
+static _Thread_local char last_error[1024];
+
+void lk_runtime_set_error(const char *message) {
+    strncpy(last_error, message ? message : "", sizeof last_error - 1);
+    last_error[sizeof last_error - 1] = '\0';
+}
+
+const char *lk_runtime_version(void) {
+    return LK_STR(LK_VERSION_MAJOR) "." LK_STR(LK_VERSION_MINOR) "." LK_STR(LK_VERSION_PATCH);
+}
+
+LK_API const char *lk_version(void) { return lk_runtime_version(); }
+
+LK_API int32_t lk_version_number(void) { return LK_VERSION_NUMBER; }
+
+LK_API const char *lk_last_error(void) { return last_error; }
+
+LK_API const char *lk_status_name(lk_status status) {
+    switch (status) {
+    case LK_OK: return "LK_OK";
+    case LK_ERR_INVALID_ARGUMENT: return "LK_ERR_INVALID_ARGUMENT";
+    case LK_ERR_SHAPE: return "LK_ERR_SHAPE";
+    case LK_ERR_DTYPE: return "LK_ERR_DTYPE";
+    case LK_ERR_INDEX: return "LK_ERR_INDEX";
+    case LK_ERR_NULL_POINTER: return "LK_ERR_NULL_POINTER";
+    case LK_ERR_UNKNOWN_LOSS: return "LK_ERR_UNKNOWN_LOSS";
+    case LK_ERR_INTERNAL: return "LK_ERR_INTERNAL";
+    default: return "LK_UNKNOWN_STATUS";
+    }
+}

@@ -1,0 +1,89 @@
+/// One numeric parameter of a loss: its name (as in the Python API), default and valid range.
+public struct ParameterSpec: Sendable {
+    public let name: String
+    public let defaultValue: Double
+    /// Smallest valid value; whether it is itself valid.
+    public let lower: Double
+    public let lowerInclusive: Bool
+    /// Largest valid value; whether it is itself valid.
+    public let upper: Double
+    public let upperInclusive: Bool
+
+    public init(_ name: String, default defaultValue: Double,
+                lower: Double = -.infinity, lowerInclusive: Bool = false,
+                upper: Double = .infinity, upperInclusive: Bool = false) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.lower = lower
+        self.lowerInclusive = lowerInclusive
+        self.upper = upper
+        self.upperInclusive = upperInclusive
+    }
+
+    /// Whether `value` is finite and inside the range.
+    public func accepts(_ value: Double) -> Bool {
+        guard value.isFinite else { return false }
+        let aboveLower = lowerInclusive ? value >= lower : value > lower
+        let belowUpper = upperInclusive ? value <= upper : value < upper
+        return aboveLower && belowUpper
+    }
+
+    /// The range in interval notation, for error messages and the catalogue.
+    public var rangeDescription: String {
+        let lo = lower == -.infinity ? "(-inf" : (lowerInclusive ? "[" : "(") + format(lower)
+        let hi = upper == .infinity ? "inf)" : format(upper) + (upperInclusive ? "]" : ")")
+        return lo + ", " + hi
+    }
+}
+
+/// How a loss consumes its inputs, which decides the driver and the C entry point.
+public enum LossKind: String, Sendable {
+    /// One input element and one target element at a time: `lk_elementwise`.
+    case elementwise
+    /// Rows of logits against class indices or class probabilities: `lk_cross_entropy`.
+    case crossEntropy = "cross_entropy"
+}
+
+/// A catalogue entry: everything the Python layer, the C ABI and the tests need to know about
+/// a loss without repeating it.
+public struct LossSpec: Sendable {
+    public let name: String
+    public let kind: LossKind
+    public let parameters: [ParameterSpec]
+    /// The per-column parameter's name (broadcast along the last axis), if the loss has one.
+    public let columnParameter: String?
+    /// The formula in plain text, as the README table and the docstrings state it.
+    public let formula: String
+    /// The derivatives in plain text, including conventions at kinks.
+    public let derivatives: String
+
+    public init(name: String, kind: LossKind = .elementwise, parameters: [ParameterSpec] = [],
+                columnParameter: String? = nil, formula: String, derivatives: String) {
+        self.name = name
+        self.kind = kind
+        self.parameters = parameters
+        self.columnParameter = columnParameter
+        self.formula = formula
+        self.derivatives = derivatives
+    }
+
+    /// Checks `values` against the parameter list: count, finiteness and range.
+    public func validate(_ values: [Double]) throws(LossKitError) {
+        guard values.count == parameters.count else {
+            throw LossKitError(.invalidArgument,
+                "\(name) takes \(parameters.count) parameter(s), got \(values.count)")
+        }
+        for (p, v) in zip(parameters, values) where !p.accepts(v) {
+            throw LossKitError(.invalidArgument,
+                "\(name): \(p.name) must be a finite number in \(p.rangeDescription), got \(format(v))")
+        }
+    }
+}
+
+/// Shortest round-trip text of a Double (no Foundation): "1", "0.25", "nan", "inf".
+func format(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+    if v == v.rounded(), Swift.abs(v) < 1e15 { return String(Int64(v)) }
+    return v.description
+}

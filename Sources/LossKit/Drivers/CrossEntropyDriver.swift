@@ -1,0 +1,152 @@
+/// The arrays and options of one cross-entropy evaluation over `rows` rows of `classes` logits
+/// (row-major). Targets are either class indices (`targetIndex`, one per row) or class
+/// probabilities (`targetProbability`, rows × classes); exactly one is given.
+///
+/// Semantics follow PyTorch's `cross_entropy`: with class weights w and smoothing ε, an index
+/// target y gives a_c = (1 - ε)·w_y·[c = y] + ε/C·w_c, and the mean divides by Σ w_y over rows
+/// whose target is not `ignoreIndex`; a probability target t gives a_c = w_c·((1 - ε)·t_c + ε/C),
+/// and the mean divides by the number of rows. A per-row `sampleWeight` s multiplies each row's
+/// loss and its share of the denominator.
+public struct CrossEntropyProblem<T: LossScalar> {
+    public var rows: Int
+    public var classes: Int
+    public var logits: UnsafePointer<T>
+    public var targetIndex: UnsafePointer<Int64>?
+    public var targetProbability: UnsafePointer<T>?
+    public var classWeight: UnsafePointer<T>?
+    public var sampleWeight: UnsafePointer<T>?
+    public var ignoreIndex: Int64
+    public var labelSmoothing: Double
+    public var reduction: Reduction
+    /// Per-row (weighted) losses; written only for ``Reduction/none``.
+    public var losses: UnsafeMutablePointer<T>?
+    public var grad: UnsafeMutablePointer<T>?
+    public var hess: UnsafeMutablePointer<T>?
+
+    public init(rows: Int, classes: Int, logits: UnsafePointer<T>,
+                targetIndex: UnsafePointer<Int64>? = nil, targetProbability: UnsafePointer<T>? = nil,
+                classWeight: UnsafePointer<T>? = nil, sampleWeight: UnsafePointer<T>? = nil,
+                ignoreIndex: Int64 = -100, labelSmoothing: Double = 0, reduction: Reduction = .mean,
+                losses: UnsafeMutablePointer<T>? = nil,
+                grad: UnsafeMutablePointer<T>? = nil, hess: UnsafeMutablePointer<T>? = nil) {
+        self.rows = rows
+        self.classes = classes
+        self.logits = logits
+        self.targetIndex = targetIndex
+        self.targetProbability = targetProbability
+        self.classWeight = classWeight
+        self.sampleWeight = sampleWeight
+        self.ignoreIndex = ignoreIndex
+        self.labelSmoothing = labelSmoothing
+        self.reduction = reduction
+        self.losses = losses
+        self.grad = grad
+        self.hess = hess
+    }
+
+    /// Checks sizes, options, weights and every class index before any row is touched.
+    public func validate() throws(LossKitError) {
+        guard rows >= 0, classes >= 0 else {
+            throw LossKitError(.shapeMismatch, "rows and classes must be >= 0, got \(rows) and \(classes)")
+        }
+        guard rows == 0 || classes > 0 else {
+            throw LossKitError(.shapeMismatch, "input must have at least one class")
+        }
+        guard rows <= Int.max / Swift.max(classes, 1) else {
+            throw LossKitError(.shapeMismatch, "rows × classes overflows")
+        }
+        switch (targetIndex, targetProbability) {
+        case (nil, nil): throw LossKitError(.nullPointer, "target: give class indices or class probabilities")
+        case (.some, .some): throw LossKitError(.invalidArgument, "target: give class indices or class probabilities, not both")
+        default: break
+        }
+        try SoftmaxCrossEntropy.spec.validate([labelSmoothing])
+        if let classWeight { try checkNonNegativeFinite(classWeight, classes, "weight") }
+        if let sampleWeight { try checkNonNegativeFinite(sampleWeight, rows, "sample_weight") }
+        if let targetIndex {
+            for i in 0..<rows {
+                let y = targetIndex[i]
+                guard y == ignoreIndex || (y >= 0 && y < Int64(classes)) else {
+                    throw LossKitError(.indexOutOfRange,
+                        "target[\(i)] = \(y) is not a class index in [0, \(classes)) nor ignore_index (\(ignoreIndex))")
+                }
+            }
+        }
+        if reduction == .none && losses == nil && rows > 0 {
+            throw LossKitError(.nullPointer, "reduction 'none' needs an output array for the losses")
+        }
+    }
+
+    /// Row i's weight in the loss: its sample weight, 0 if its target is ignored.
+    @inlinable
+    func rowWeight(_ i: Int) -> T {
+        if let targetIndex, targetIndex[i] == ignoreIndex { return 0 }
+        return sampleWeight?[i] ?? 1
+    }
+
+    /// The denominator of ``Reduction/mean`` (see the type's documentation).
+    @inlinable
+    var meanDenominator: Double {
+        var d = 0.0
+        for i in 0..<rows {
+            let s = Double(rowWeight(i))
+            if let targetIndex, s != 0, let classWeight {
+                d += s * Double(classWeight[Int(targetIndex[i])])
+            } else {
+                d += s
+            }
+        }
+        return d
+    }
+
+    /// a_c for classes [c, c + lanes) of row i; 0 in the padding lanes.
+    @inlinable @inline(__always)
+    func coefficients(row i: Int, _ c: Int, _ lanes: Int) -> T.Vector {
+        typealias V = T.Vector
+        let eps = T(labelSmoothing)
+        let uniform = eps / T(classes)
+        var w = classWeight.map { load($0, c, lanes) } ?? V(repeating: 1)
+        if lanes < V.scalarCount { w = w.replacing(with: 0, where: laneMask(V.self, lanes)) }
+        if let targetProbability {
+            let t = load(targetProbability + i * classes, c, lanes)
+            return w * (t * (1 - eps) + uniform)
+        }
+        var a = w * uniform
+        let y = Int(targetIndex![i]) - c
+        if y >= 0 && y < lanes { a[y] += (1 - eps) * w[y] }
+        return a
+    }
+}
+
+/// Runs softmax cross-entropy over every row of a ``CrossEntropyProblem``: ignored rows get loss
+/// 0 and zero derivatives; each other row is summed in `Double`, in row order. Returns the
+/// reduced loss (for ``Reduction/none``, the sum of the row losses).
+@inlinable
+public func evaluate<T: LossScalar>(_ p: CrossEntropyProblem<T>) -> Double {
+    let denominator = p.reduction == .mean ? p.meanDenominator : 1
+    let scale = denominator > 0 ? 1 / denominator : 0
+    var total = 0.0
+    for i in 0..<p.rows {
+        let z = p.logits + i * p.classes
+        let s = p.rowWeight(i)
+        let grad = p.grad.map { $0 + i * p.classes }
+        let hess = p.hess.map { $0 + i * p.classes }
+        guard s != 0 else {
+            grad?.update(repeating: 0, count: p.classes)
+            hess?.update(repeating: 0, count: p.classes)
+            if p.reduction == .none { p.losses![i] = 0 }
+            continue
+        }
+        let a = { (c: Int, lanes: Int) in p.coefficients(row: i, c, lanes) }
+        let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, coefficients: a)
+        let rowLoss = Double(s) * sums.loss
+        total += rowLoss
+        if p.reduction == .none { p.losses![i] = T(rowLoss) }
+        if grad != nil || hess != nil {
+            SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums,
+                                               scale: s * T(scale), coefficients: a,
+                                               grad: grad, hess: hess)
+        }
+    }
+    return p.reduction == .mean ? (denominator > 0 ? total / denominator : 0) : total
+}

@@ -1,0 +1,127 @@
+/// The arrays and options of one elementwise loss evaluation over `count` elements.
+///
+/// Pointers are borrowed for the duration of the call. Element i uses `weight[i / weightPeriod]`
+/// (so a weight per element, or one per sample of `weightPeriod` elements) and
+/// `column[i % columnCount]` (a parameter broadcast along the last axis).
+public struct ElementwiseProblem<T: LossScalar> {
+    public var count: Int
+    public var input: UnsafePointer<T>
+    public var target: UnsafePointer<T>
+    public var weight: UnsafePointer<T>?
+    public var weightCount: Int
+    public var weighting: Weighting
+    public var column: UnsafePointer<T>?
+    public var columnCount: Int
+    public var reduction: Reduction
+    /// Per-element (weighted) losses; written only for ``Reduction/none``.
+    public var losses: UnsafeMutablePointer<T>?
+    public var grad: UnsafeMutablePointer<T>?
+    public var hess: UnsafeMutablePointer<T>?
+
+    public init(count: Int, input: UnsafePointer<T>, target: UnsafePointer<T>,
+                weight: UnsafePointer<T>? = nil, weightCount: Int = 0,
+                weighting: Weighting = .normalized,
+                column: UnsafePointer<T>? = nil, columnCount: Int = 0,
+                reduction: Reduction = .mean, losses: UnsafeMutablePointer<T>? = nil,
+                grad: UnsafeMutablePointer<T>? = nil, hess: UnsafeMutablePointer<T>? = nil) {
+        self.count = count
+        self.input = input
+        self.target = target
+        self.weight = weight
+        self.weightCount = weightCount
+        self.weighting = weighting
+        self.column = column
+        self.columnCount = columnCount
+        self.reduction = reduction
+        self.losses = losses
+        self.grad = grad
+        self.hess = hess
+    }
+
+    /// Checks lengths and the weight and column values. Every entry point calls this before
+    /// any loss touches memory.
+    public func validate() throws(LossKitError) {
+        guard count >= 0 else { throw LossKitError(.shapeMismatch, "count must be >= 0, got \(count)") }
+        if weight != nil {
+            guard weightCount > 0 ? count % weightCount == 0 : count == 0 else {
+                throw LossKitError(.shapeMismatch,
+                    "weight has \(weightCount) values, which does not divide the \(count) input elements")
+            }
+            try checkNonNegativeFinite(weight!, weightCount, "weight")
+        }
+        if column != nil {
+            guard columnCount > 0 ? count % columnCount == 0 : count == 0 else {
+                throw LossKitError(.shapeMismatch,
+                    "the per-column parameter has \(columnCount) values, which does not divide the \(count) input elements")
+            }
+            try checkNonNegativeFinite(column!, columnCount, "per-column parameter")
+        }
+        if reduction == .none && losses == nil && count > 0 {
+            throw LossKitError(.nullPointer, "reduction 'none' needs an output array for the losses")
+        }
+    }
+
+    /// The denominator of ``Reduction/mean``: Σ w over elements, or the element count.
+    @inlinable
+    var meanDenominator: Double {
+        guard let weight, weighting == .normalized else { return Double(count) }
+        var s = 0.0
+        for j in 0..<weightCount { s += Double(weight[j]) }
+        return s * Double(count / Swift.max(weightCount, 1))
+    }
+}
+
+func checkNonNegativeFinite<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, _ name: String) throws(LossKitError) {
+    for j in 0..<n where !(p[j] >= 0 && p[j].isFinite) {
+        throw LossKitError(.invalidArgument,
+            "\(name) must be finite and >= 0; element \(j) is \(format(Double(p[j])))")
+    }
+}
+
+/// Runs an ``ElementwiseLoss`` over an ``ElementwiseProblem``: the one loop every elementwise
+/// loss shares. It reads each input once and writes each requested output once (a fused pass),
+/// scales derivatives by the weight and the reduction, and returns the reduced loss (for
+/// ``Reduction/none``, the sum of the per-element losses).
+@inlinable
+public func evaluate<L: ElementwiseLoss, T: LossScalar>(_ loss: L, _ p: ElementwiseProblem<T>) -> Double {
+    let denominator = p.reduction == .mean ? p.meanDenominator : 1
+    // Mean over an empty set: 0 with zero derivatives (see Reduction.mean).
+    let scale: T = denominator > 0 ? T(1 / denominator) : 0
+    var total = 0.0
+    var start = 0
+    while start < p.count {
+        let end = Swift.min(start + accumulationBlock, p.count)
+        total += elementwiseBlock(loss, p, start, end, scale)
+        start = end
+    }
+    if p.reduction == .mean { return denominator > 0 ? total / denominator : 0 }
+    return total
+}
+
+/// Elements [start, end) of ``evaluate(_:_:)``; returns their weighted loss sum.
+@inlinable
+func elementwiseBlock<L: ElementwiseLoss, T: LossScalar>(
+    _ loss: L, _ p: ElementwiseProblem<T>, _ start: Int, _ end: Int, _ scale: T
+) -> Double {
+    typealias V = T.Vector
+    let width = V.scalarCount
+    var acc = V.zero
+    var i = start
+    while i < end {
+        let lanes = Swift.min(width, end - i)
+        let x = load(p.input, i, lanes)
+        let y = load(p.target, i, lanes)
+        let w = p.weight.map { gather($0, i, lanes, period: p.count / p.weightCount) } ?? V(repeating: 1)
+        let c = p.column.map { cycle($0, i, lanes, period: p.columnCount) } ?? V(repeating: 1)
+        let terms = loss.evaluate(x, y, column: c)
+        var wl = w * terms.loss
+        if lanes < width { wl = wl.replacing(with: 0, where: laneMask(V.self, lanes)) }
+        acc += wl
+        let ws = w * V(repeating: scale)
+        if let out = p.losses, p.reduction == .none { store(wl, out, i, lanes) }
+        if let out = p.grad { store(ws * terms.grad, out, i, lanes) }
+        if let out = p.hess { store(ws * terms.hess, out, i, lanes) }
+        i += lanes
+    }
+    return acc.sumInDouble
+}

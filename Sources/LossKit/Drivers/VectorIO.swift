@@ -1,0 +1,70 @@
+/// Loads and stores between arrays and ``LossVector``s for the drivers: full vectors with one
+/// unaligned access, partial vectors (the tail) lane by lane with zero padding.
+
+/// Lanes `[i, i + lanes)` of `p`; lanes past `lanes` are 0.
+@inlinable @inline(__always)
+func load<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int) -> T.Vector {
+    if lanes == T.Vector.scalarCount {
+        return UnsafeRawPointer(p + i).loadUnaligned(as: T.Vector.self)
+    }
+    var v = T.Vector.zero
+    for k in 0..<lanes { v[k] = p[i + k] }
+    return v
+}
+
+/// Lanes `[i, i + lanes)` of `p`; padding lanes filled with `fill`.
+@inlinable @inline(__always)
+func load<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, fill: T) -> T.Vector {
+    if lanes == T.Vector.scalarCount {
+        return UnsafeRawPointer(p + i).loadUnaligned(as: T.Vector.self)
+    }
+    var v = T.Vector(repeating: fill)
+    for k in 0..<lanes { v[k] = p[i + k] }
+    return v
+}
+
+/// Writes the first `lanes` lanes of `v` to `p[i...]`.
+@inlinable @inline(__always)
+func store<T: LossScalar>(_ v: T.Vector, _ p: UnsafeMutablePointer<T>, _ i: Int, _ lanes: Int) {
+    if lanes == T.Vector.scalarCount {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: T.Vector.self)
+    } else {
+        for k in 0..<lanes { p[i + k] = v[k] }
+    }
+}
+
+/// `p[(i + k) / period]` for each lane k: a value per group of `period` consecutive elements.
+@inlinable @inline(__always)
+func gather<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, period: Int) -> T.Vector {
+    if period == 1 { return load(p, i, lanes) }
+    var v = T.Vector.zero
+    var (group, offset) = i.quotientAndRemainder(dividingBy: period)
+    for k in 0..<lanes {
+        v[k] = p[group]
+        offset += 1
+        if offset == period { offset = 0; group += 1 }
+    }
+    return v
+}
+
+/// `p[(i + k) % period]` for each lane k: a value per column, repeating every `period` elements.
+@inlinable @inline(__always)
+func cycle<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, period: Int) -> T.Vector {
+    if period == 1 { return T.Vector(repeating: p[0]) }
+    var v = T.Vector.zero
+    var column = i % period
+    for k in 0..<lanes {
+        v[k] = p[column]
+        column += 1
+        if column == period { column = 0 }
+    }
+    return v
+}
+
+/// The lanes at index `lanes` and above: the padding of a partial vector.
+@inlinable @inline(__always)
+func laneMask<V: LossVector>(_: V.Type, _ lanes: Int) -> SIMDMask<V.MaskStorage> {
+    var m = SIMDMask<V.MaskStorage>()
+    for k in lanes..<V.scalarCount { m[k] = true }
+    return m
+}

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A floating-point type the kernels compute in: `Float` or `Double`.
+///
+/// Each scalar type names the SIMD vector its drivers run formulas on and supplies the few
+/// elementary functions of the platform's libm that the vector math builds on.
+public protocol LossScalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable
+where Self.RawSignificand: FixedWidthInteger {
+    /// The SIMD vector formulas are evaluated on: 16 `Float` or 8 `Double` lanes (one AVX-512 register).
+    associatedtype Vector: LossVector where Vector.Scalar == Self
+
+    /// e^x, correctly rounded to within the platform libm's accuracy.
+    static func _exp(_ x: Self) -> Self
+    /// log(x).
+    static func _log(_ x: Self) -> Self
+    /// log(1 + x), accurate for small x.
+    static func _log1p(_ x: Self) -> Self
+    /// e^x - 1, accurate for small x.
+    static func _expm1(_ x: Self) -> Self
+}
+
+extension Float: LossScalar {
+    public typealias Vector = SIMD16<Float>
+    @inlinable public static func _exp(_ x: Float) -> Float { expf(x) }
+    @inlinable public static func _log(_ x: Float) -> Float { logf(x) }
+    @inlinable public static func _log1p(_ x: Float) -> Float { log1pf(x) }
+    @inlinable public static func _expm1(_ x: Float) -> Float { expm1f(x) }
+}
+
+extension Double: LossScalar {
+    public typealias Vector = SIMD8<Double>
+    @inlinable public static func _exp(_ x: Double) -> Double { exp(x) }
+    @inlinable public static func _log(_ x: Double) -> Double { log(x) }
+    @inlinable public static func _log1p(_ x: Double) -> Double { log1p(x) }
+    @inlinable public static func _expm1(_ x: Double) -> Double { expm1(x) }
+}
+
+/// A SIMD vector of a ``LossScalar``: what every loss formula is written over.
+///
+/// Writing a formula once over `LossVector` lets the drivers run it on full vectors in the
+/// hot loop and on a zero-padded vector for the tail, so there is no scalar copy of any formula.
+public protocol LossVector: SIMD where Scalar: LossScalar {}
+
+extension SIMD16: LossVector where Scalar: LossScalar {}
+extension SIMD8: LossVector where Scalar: LossScalar {}

@@ -1,0 +1,200 @@
+/*
+ * losskit.h: the C ABI of LossKit (liblosskit.so).
+ *
+ * LossKit computes machine-learning losses together with their gradient and the diagonal of
+ * their Hessian with respect to the input, in one fused pass over memory, for float32 and
+ * float64 arrays.
+ *
+ * Conventions shared by every function:
+ *  - Arrays are contiguous, in C (row-major) order, of the element type given by `dtype`
+ *    (LK_FLOAT32 or LK_FLOAT64) unless a parameter says otherwise. They are borrowed for the
+ *    duration of the call and never retained. Output arrays must not overlap input arrays.
+ *  - Every function validates its arguments before touching memory and reports problems as a
+ *    status code; it never aborts the process. On failure nothing is written to the outputs
+ *    except possibly partial results, and lk_last_error() describes the problem, naming the
+ *    argument.
+ *  - Reduced losses are accumulated in double precision in fixed blocks, so results are
+ *    deterministic.
+ *  - Functions are thread-safe: they keep no state except the per-thread last error.
+ */
+#ifndef LOSSKIT_H
+#define LOSSKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define LK_API __declspec(dllimport)
+#else
+#define LK_API __attribute__((visibility("default")))
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------------------------- */
+
+#define LK_VERSION_MAJOR 0
+#define LK_VERSION_MINOR 1
+#define LK_VERSION_PATCH 0
+/* The version as one number, MAJOR * 10000 + MINOR * 100 + PATCH. */
+#define LK_VERSION_NUMBER (LK_VERSION_MAJOR * 10000 + LK_VERSION_MINOR * 100 + LK_VERSION_PATCH)
+
+/* @return the library's version as "MAJOR.MINOR.PATCH"; a static string, never free it. */
+LK_API const char *lk_version(void);
+
+/* @return the library's LK_VERSION_NUMBER, to compare with the header a program was built with. */
+LK_API int32_t lk_version_number(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes and errors
+ * ------------------------------------------------------------------------------------------- */
+
+/* Result of every computing function. Codes are stable: numbers never change meaning. */
+typedef int32_t lk_status;
+enum {
+    LK_OK = 0,                    /* success */
+    LK_ERR_INVALID_ARGUMENT = 1,  /* a parameter or option is out of range (delta <= 0, NaN, ...) */
+    LK_ERR_SHAPE = 2,             /* array lengths or shapes do not agree */
+    LK_ERR_DTYPE = 3,             /* unsupported element type */
+    LK_ERR_INDEX = 4,             /* a class index outside [0, classes) that is not ignore_index */
+    LK_ERR_NULL_POINTER = 5,      /* a required pointer is NULL */
+    LK_ERR_UNKNOWN_LOSS = 6,      /* no loss with that id or name */
+    LK_ERR_INTERNAL = 7           /* a bug in LossKit */
+};
+
+/* @return the status's name, e.g. "LK_ERR_SHAPE" ("LK_UNKNOWN_STATUS" for an unknown code);
+ *         a static string, never free it. */
+LK_API const char *lk_status_name(lk_status status);
+
+/* @return the message of the last failed call on this thread ("" if none has failed); valid
+ *         until the next LossKit call on this thread; owned by the library. */
+LK_API const char *lk_last_error(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Types and options
+ * ------------------------------------------------------------------------------------------- */
+
+/* Element type of the arrays. */
+typedef int32_t lk_dtype;
+enum { LK_FLOAT32 = 0, LK_FLOAT64 = 1 };
+
+/* How per-element (or per-row) losses become the result.
+ * LK_REDUCTION_MEAN is the weighted mean sum(w*l)/sum(w); over an empty set (no elements, all
+ * weights 0, every target ignored) it is 0 with zero gradient and Hessian, not NaN. */
+typedef int32_t lk_reduction;
+enum { LK_REDUCTION_NONE = 0, LK_REDUCTION_MEAN = 1, LK_REDUCTION_SUM = 2 };
+
+/* How element weights enter the denominator of LK_REDUCTION_MEAN.
+ * LK_WEIGHTING_NORMALIZED: sum(w*l) / sum(w)    (sample weights)
+ * LK_WEIGHTING_RESCALE:    sum(w*l) / n         (PyTorch's BCE `weight`) */
+typedef int32_t lk_weighting;
+enum { LK_WEIGHTING_NORMALIZED = 0, LK_WEIGHTING_RESCALE = 1 };
+
+/* ---------------------------------------------------------------------------------------------
+ * Catalogue
+ * ------------------------------------------------------------------------------------------- */
+
+/* @return the catalogue of losses as a JSON document (UTF-8, NUL-terminated):
+ *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise" or
+ *         "cross_entropy"), "parameters": [{"name", "default", "lower", "lower_inclusive",
+ *         "upper", "upper_inclusive"}], "column_parameter", "formula", "derivatives"}]}.
+ *         A loss's id is its position in "losses" and never changes. Infinite bounds are
+ *         null. Static, never free it. */
+LK_API const char *lk_catalogue_json(void);
+
+/* Looks up a loss by its name (e.g. "huber_loss").
+ * @param name  NUL-terminated name.
+ * @param id    receives the loss's id.
+ * @return LK_OK, LK_ERR_NULL_POINTER, or LK_ERR_UNKNOWN_LOSS. */
+LK_API lk_status lk_loss_id(const char *name, int32_t *id);
+
+/* ---------------------------------------------------------------------------------------------
+ * Elementwise losses
+ * ------------------------------------------------------------------------------------------- */
+
+/* Computes an elementwise loss l(x_i, y_i), and optionally its gradient and Hessian diagonal,
+ * over n elements in one pass.
+ *
+ * @param loss       id of a catalogue entry of kind "elementwise" (see lk_loss_id).
+ * @param params     the loss's parameters in catalogue order (e.g. {delta} for huber_loss);
+ *                   may be NULL when n_params is 0. Each must be finite and in its range.
+ * @param n_params   number of values in params; must equal the catalogue's count.
+ * @param dtype      LK_FLOAT32 or LK_FLOAT64: the type of every array argument below.
+ * @param n          number of elements.
+ * @param input      n predictions x (never NULL when n > 0).
+ * @param target     n targets y (never NULL when n > 0).
+ * @param weight     NULL, or n_weight non-negative finite weights; element i uses
+ *                   weight[i / (n / n_weight)], so n_weight == n gives a weight per element and
+ *                   n_weight == rows gives one per row of a (rows, n / rows) array.
+ *                   n_weight must divide n.
+ * @param n_weight   number of weights (ignored when weight is NULL).
+ * @param weighting  LK_WEIGHTING_NORMALIZED or LK_WEIGHTING_RESCALE (see above).
+ * @param column     NULL, or n_column non-negative finite values of the loss's per-column
+ *                   parameter (e.g. pos_weight), element i using column[i % n_column]
+ *                   (broadcast along the last axis). NULL means 1. n_column must divide n.
+ * @param n_column   number of values in column (ignored when column is NULL).
+ * @param reduction  LK_REDUCTION_NONE, LK_REDUCTION_MEAN or LK_REDUCTION_SUM.
+ * @param loss_out   NULL, or receives the reduced loss as a double (for LK_REDUCTION_NONE, the
+ *                   sum of the per-element losses).
+ * @param losses     for LK_REDUCTION_NONE, n outputs w_i * l_i (required when n > 0);
+ *                   otherwise ignored, may be NULL.
+ * @param grad       NULL, or n outputs: the derivative of the result with respect to x_i
+ *                   (of w_i * l_i for LK_REDUCTION_NONE, of the reduced loss otherwise).
+ * @param hess       NULL, or n outputs: the second derivative, likewise.
+ * @return LK_OK or an error status (see lk_last_error). */
+LK_API lk_status lk_elementwise(int32_t loss, const double *params, size_t n_params,
+                                lk_dtype dtype, size_t n, const void *input, const void *target,
+                                const void *weight, size_t n_weight, lk_weighting weighting,
+                                const void *column, size_t n_column, lk_reduction reduction,
+                                double *loss_out, void *losses, void *grad, void *hess);
+
+/* ---------------------------------------------------------------------------------------------
+ * Cross-entropy
+ * ------------------------------------------------------------------------------------------- */
+
+/* Softmax cross-entropy of `rows` rows of `classes` logits, with PyTorch's semantics, and
+ * optionally its gradient and Hessian diagonal with respect to the logits.
+ *
+ * With class weights w, label smoothing e and C classes, each row's target coefficients are
+ *   a_c = (1 - e) w_y [c == y] + e/C w_c         for a class index y,
+ *   a_c = w_c ((1 - e) t_c + e/C)                 for class probabilities t,
+ * and its loss is l = sum_c a_c (logsumexp(z) - z_c), gradient A p - a, Hessian diagonal
+ * A p (1 - p), with A = sum_c a_c and p = softmax(z). LK_REDUCTION_MEAN divides the sum of
+ * s_i * l_i by sum_i s_i w_{y_i} over rows not ignored (index targets) or by sum_i s_i
+ * (probability targets), s being the sample weights (1 when NULL).
+ *
+ * @param dtype          LK_FLOAT32 or LK_FLOAT64: type of logits, target_prob, class_weight,
+ *                       sample_weight, losses, grad and hess.
+ * @param rows           number of rows (samples).
+ * @param classes        number of classes C (>= 1 when rows > 0).
+ * @param logits         rows * classes logits, row-major.
+ * @param target_index   NULL, or rows class indices in [0, classes), or ignore_index.
+ * @param target_prob    NULL, or rows * classes class probabilities, row-major.
+ *                       Exactly one of target_index and target_prob is given.
+ * @param class_weight   NULL, or classes non-negative finite class weights.
+ * @param sample_weight  NULL, or rows non-negative finite row weights.
+ * @param ignore_index   rows whose target_index equals it contribute nothing (-100 in PyTorch).
+ * @param label_smoothing  e in [0, 1].
+ * @param reduction      LK_REDUCTION_NONE, LK_REDUCTION_MEAN or LK_REDUCTION_SUM.
+ * @param loss_out       NULL, or receives the reduced loss (for NONE, the sum of row losses).
+ * @param losses         for LK_REDUCTION_NONE, rows outputs s_i * l_i (0 for ignored rows);
+ *                       otherwise ignored, may be NULL.
+ * @param grad           NULL, or rows * classes outputs: derivative with respect to the logits.
+ * @param hess           NULL, or rows * classes outputs: Hessian diagonal.
+ * @return LK_OK or an error status (see lk_last_error). */
+LK_API lk_status lk_cross_entropy(lk_dtype dtype, size_t rows, size_t classes, const void *logits,
+                                  const int64_t *target_index, const void *target_prob,
+                                  const void *class_weight, const void *sample_weight,
+                                  int64_t ignore_index, double label_smoothing,
+                                  lk_reduction reduction, double *loss_out, void *losses,
+                                  void *grad, void *hess);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LOSSKIT_H */
