@@ -1,0 +1,24 @@
+"""LossKit: machine-learning losses with their gradient and Hessian diagonal, computed in one
+fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and conventions.
+
+    >>> import numpy as np, losskit as lk
+    >>> lk.huber_loss(np.array([0.5, 3.0]), np.zeros(2), delta=1.0)
+    1.3125
+    >>> loss, grad, hess = lk.huber_loss(np.array([0.5, 3.0]), np.zeros(2), grad=True, hess=True)
+"""
+from ._catalogue import catalogue
+from .classification import cross_entropy
+from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
+from . import _native
+
+__version__ = _native.version()
+
+__all__ = [
+    "__version__",
+    "binary_cross_entropy_with_logits",
+    "catalogue",
+    "cross_entropy",
+    "huber_loss",
+    "l1_loss",
+    "mse_loss",
+]

@@ -1,0 +1,101 @@
+"""Argument conversion shared by every loss: the documented dtype rule and clear errors.
+
+The dtype rule: float32 and float64 inputs are computed natively. float16 is computed in
+float32, and booleans and integers in float64; anything else (complex, object, strings) is
+refused with a TypeError. Targets and weights are converted to the input's computation dtype.
+Outputs (per-element losses, gradients, Hessians) have the computation dtype. Non-contiguous
+and non-native-byte-order arrays are copied into contiguous native arrays first.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+
+
+def computation_dtype(array: np.ndarray, name: str) -> np.dtype:
+    """The dtype an array of this dtype is computed in (see the module docstring)."""
+    kind = array.dtype.kind
+    if kind == "f":
+        if array.dtype.itemsize == 8:
+            return np.dtype(np.float64)
+        if array.dtype.itemsize in (2, 4):
+            return np.dtype(np.float32)
+    elif kind in "biu":
+        return np.dtype(np.float64)
+    raise TypeError(f"{name}: expected a real numeric array, got dtype {array.dtype}")
+
+
+def as_array(value: Any, name: str) -> np.ndarray:
+    """`np.asarray(value)`, refusing None, strings and other non-numeric data by name."""
+    if value is None:
+        raise TypeError(f"{name}: expected an array, got None")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name}: expected an array, got {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name}: cannot be converted to an array ({exc})") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a real numeric array, got dtype {array.dtype}")
+    return array
+
+
+def as_input(value: Any, name: str = "input") -> np.ndarray:
+    """The input (predictions) as a contiguous array of its computation dtype."""
+    array = as_array(value, name)
+    return np.ascontiguousarray(array, dtype=computation_dtype(array, name))
+
+
+def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A companion array (target, weight) as contiguous `dtype`, with `shape` if given."""
+    array = as_array(value, name)
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {array.shape}")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def as_real(value: Any, name: str) -> float:
+    """A real scalar parameter as float (range checks happen in the library)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def as_int(value: Any, name: str) -> int:
+    """An integer option."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    return int(value)
+
+
+def reduction_code(reduction: Any) -> int:
+    """The C code of a reduction name."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+    return REDUCTIONS[reduction]
+
+
+def check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """`sample_weight`: one weight per element (shape `shape`) or per sample (`(shape[0],)`)."""
+    array = as_array(value, "sample_weight")
+    if array.shape != shape and not (len(shape) >= 1 and array.shape == shape[:1]):
+        per_sample = f" or {shape[:1]}" if len(shape) >= 1 else ""
+        raise ValueError(f"sample_weight: expected shape {shape}{per_sample}, got {array.shape}")
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def results(loss: Any, grad: np.ndarray | None, hess: np.ndarray | None) -> Any:
+    """`loss`, `(loss, grad)`, `(loss, hess)` or `(loss, grad, hess)` as requested."""
+    if grad is None and hess is None:
+        return loss
+    return (loss,) + tuple(x for x in (grad, hess) if x is not None)

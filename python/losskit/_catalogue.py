@@ -1,0 +1,26 @@
+"""The library's catalogue of losses (names, ids, parameters, defaults, ranges), read once
+from the C ABI so that Python never repeats it."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from . import _native
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> list[dict[str, Any]]:
+    """Every loss LossKit computes, as published by `lk_catalogue_json`: a list of dicts with
+    `id`, `name`, `kind`, `parameters` (name, default, bounds), `column_parameter`, `formula`
+    and `derivatives`."""
+    return json.loads(_native.catalogue_json())["losses"]
+
+
+@lru_cache(maxsize=None)
+def loss_id(name: str) -> int:
+    """The C ABI id of the loss called `name`."""
+    for entry in catalogue():
+        if entry["name"] == name:
+            return entry["id"]
+    raise ValueError(f"no loss is named {name!r}")

@@ -1,0 +1,61 @@
+"""The one path every elementwise loss takes from Python to `lk_elementwise`."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _native
+from ._arrays import (as_input, as_like, as_real, check_flag, reduction_code, results,
+                      sample_weight_for)
+from ._catalogue import loss_id
+
+WEIGHTING_NORMALIZED = 0
+WEIGHTING_RESCALE = 1
+
+
+def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (), *,
+             reduction: str, sample_weight: Any, grad: bool, hess: bool,
+             weight: Any = None, column: Any = None, column_name: str = "") -> Any:
+    """Validates and converts the arguments, calls the kernel, and shapes the results.
+
+    `weight` (PyTorch's rescaling weight, broadcastable to the input) and `sample_weight`
+    (per element or per sample, normalising the mean) are mutually exclusive. `column` is a
+    scalar or one value per element of the last axis.
+    """
+    x = as_input(input)
+    y = as_like(target, "target", x.dtype)
+    if y.shape != x.shape:
+        raise ValueError(f"target: expected the input's shape {x.shape}, got {y.shape}")
+    code = reduction_code(reduction)
+    want_grad = check_flag(grad, "grad")
+    want_hess = check_flag(hess, "hess")
+    values = tuple(as_real(v, n) for n, v in params)
+
+    weighting = WEIGHTING_NORMALIZED
+    w = None
+    if weight is not None and sample_weight is not None:
+        raise ValueError("pass either weight (PyTorch's rescaling weight) or sample_weight, not both")
+    if sample_weight is not None:
+        w = sample_weight_for(sample_weight, x.shape, x.dtype)
+    elif weight is not None:
+        w = as_like(weight, "weight", x.dtype)
+        try:
+            w = np.ascontiguousarray(np.broadcast_to(w, x.shape))
+        except ValueError:
+            raise ValueError(f"weight: shape {w.shape} does not broadcast to the input's {x.shape}") from None
+        weighting = WEIGHTING_RESCALE
+
+    c = None
+    if column is not None:
+        c = as_like(column, column_name, x.dtype)
+        last = x.shape[-1] if x.ndim else 1
+        if c.ndim > 1 or (c.ndim == 1 and c.shape[0] != last):
+            raise ValueError(f"{column_name}: expected a scalar or shape ({last},), got {c.shape}")
+        c = c.reshape(-1)
+
+    losses = np.empty_like(x) if code == 0 else None
+    g = np.empty_like(x) if want_grad else None
+    h = np.empty_like(x) if want_hess else None
+    value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
+    return results(losses if code == 0 else value, g, h)

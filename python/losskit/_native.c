@@ -1,0 +1,228 @@
+/*
+ * losskit._native: the thin CPython shim over liblosskit.so.
+ *
+ * It takes PEP 3118 buffers (numpy arrays prepared by the Python layer), checks that their
+ * element types and lengths agree with what the C ABI will be told, releases the GIL for the
+ * call and turns a failing status into an exception carrying the library's message. It
+ * allocates nothing: the Python layer passes the output arrays in. Built against the limited
+ * API, so one abi3 binary serves CPython 3.11 and later.
+ */
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x030B0000
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "losskit.h"
+
+/* A buffer argument: an object that may be None, its buffer, and its element count. */
+typedef struct {
+    const char *name;
+    Py_buffer view;
+    int held;
+    Py_ssize_t count;
+} arg_buffer;
+
+static void release(arg_buffer *b) {
+    if (b->held) PyBuffer_Release(&b->view);
+    b->held = 0;
+}
+
+/* Element type of a buffer: LK_FLOAT32, LK_FLOAT64, or -1 for int64 (class indices), -2 other. */
+static int buffer_kind(const Py_buffer *view) {
+    const char *f = view->format ? view->format : "B";
+    if (*f == '@' || *f == '=' || *f == '<') f++;
+    if (f[0] != '\0' && f[1] != '\0') return -2;
+    switch (f[0]) {
+    case 'f': return view->itemsize == 4 ? LK_FLOAT32 : -2;
+    case 'd': return view->itemsize == 8 ? LK_FLOAT64 : -2;
+    case 'q': case 'l': return view->itemsize == 8 ? -1 : -2;
+    default: return -2;
+    }
+}
+
+/* Acquires `obj`'s buffer (None leaves it empty). `kind` is the element type it must have
+ * (LK_FLOAT32/LK_FLOAT64, or -1 for int64); `count` (>= 0) the element count it must have. */
+static int acquire(arg_buffer *b, PyObject *obj, int kind, Py_ssize_t count, int writable) {
+    b->held = 0;
+    b->count = 0;
+    if (obj == Py_None) return 0;
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, &b->view, flags) != 0) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous%s array", b->name,
+                     writable ? " writable" : "");
+        return -1;
+    }
+    b->held = 1;
+    int actual = buffer_kind(&b->view);
+    if (actual != kind) {
+        const char *want = kind == LK_FLOAT32 ? "float32" : kind == LK_FLOAT64 ? "float64" : "int64";
+        PyErr_Format(PyExc_TypeError, "%s: expected %s elements, got format '%s'", b->name, want,
+                     b->view.format ? b->view.format : "B");
+        release(b);
+        return -1;
+    }
+    b->count = b->view.len / b->view.itemsize;
+    if (count >= 0 && b->count != count) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd elements, got %zd", b->name, count, b->count);
+        release(b);
+        return -1;
+    }
+    return 0;
+}
+
+static void *ptr(arg_buffer *b) { return b->held ? b->view.buf : NULL; }
+
+/* Raises the exception that matches `status`, with the library's message. */
+static PyObject *raise_status(lk_status status) {
+    PyObject *type;
+    switch (status) {
+    case LK_ERR_DTYPE: type = PyExc_TypeError; break;
+    case LK_ERR_INDEX: type = PyExc_IndexError; break;
+    case LK_ERR_INTERNAL: type = PyExc_RuntimeError; break;
+    default: type = PyExc_ValueError; break;
+    }
+    PyErr_SetString(type, lk_last_error());
+    return NULL;
+}
+
+/* The dtype of the `input` buffer, which every other float buffer must share. */
+static int float_kind(PyObject *obj, const char *name) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous array", name);
+        return -2;
+    }
+    int kind = buffer_kind(&view);
+    PyBuffer_Release(&view);
+    if (kind != LK_FLOAT32 && kind != LK_FLOAT64) {
+        PyErr_Format(PyExc_TypeError, "%s: expected float32 or float64 elements", name);
+        return -2;
+    }
+    return kind;
+}
+
+#define N_ELEMENTWISE_BUFFERS 7
+
+PyDoc_STRVAR(elementwise_doc,
+"elementwise(loss_id, params, input, target, weight, weighting, column, reduction, losses, grad, hess) -> float\n\n"
+"Calls lk_elementwise. Arrays are C-contiguous float32 or float64 (all the same type); weight,\n"
+"column, losses, grad and hess may be None. Returns the reduced loss.");
+
+static PyObject *elementwise(PyObject *self, PyObject *args) {
+    int loss_id, weighting, reduction;
+    PyObject *params, *objs[N_ELEMENTWISE_BUFFERS];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "iO!OOOiOiOOO", &loss_id, &PyTuple_Type, &params, &objs[0], &objs[1],
+                          &objs[2], &weighting, &objs[3], &reduction, &objs[4], &objs[5], &objs[6]))
+        return NULL;
+
+    Py_ssize_t n_params = PyTuple_Size(params);
+    double values[8];
+    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
+    for (Py_ssize_t i = 0; i < n_params; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
+        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
+    }
+
+    int kind = float_kind(objs[0], "input");
+    if (kind < 0) return NULL;
+    arg_buffer b[N_ELEMENTWISE_BUFFERS] = {
+        {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}};
+    Py_ssize_t n = -1;
+    for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) {
+        int out = i >= 4;
+        /* weight and column have their own lengths, which the C layer checks against n. */
+        Py_ssize_t want = (i == 2 || i == 3) ? -1 : n;
+        if (acquire(&b[i], objs[i], kind, want, out) != 0) {
+            for (int j = 0; j < i; j++) release(&b[j]);
+            return NULL;
+        }
+        if (i == 0) n = b[0].count;
+    }
+
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_elementwise(loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]),
+                            ptr(&b[2]), (size_t)b[2].count, weighting, ptr(&b[3]), (size_t)b[3].count,
+                            reduction, &loss, ptr(&b[4]), ptr(&b[5]), ptr(&b[6]));
+    Py_END_ALLOW_THREADS
+    for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) release(&b[i]);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
+#define N_CE_BUFFERS 8
+
+PyDoc_STRVAR(cross_entropy_doc,
+"cross_entropy(rows, classes, logits, target_index, target_prob, class_weight, sample_weight,\n"
+"              ignore_index, label_smoothing, reduction, losses, grad, hess) -> float\n\n"
+"Calls lk_cross_entropy. logits is (rows * classes) float32 or float64; target_index int64 (rows)\n"
+"or None; target_prob like logits or None; the rest may be None. Returns the reduced loss.");
+
+static PyObject *cross_entropy(PyObject *self, PyObject *args) {
+    Py_ssize_t rows, classes;
+    long long ignore_index;
+    double label_smoothing;
+    int reduction;
+    PyObject *objs[N_CE_BUFFERS];
+    (void)self;
+    if (!PyArg_ParseTuple(args, "nnOOOOOLdiOOO", &rows, &classes, &objs[0], &objs[1], &objs[2],
+                          &objs[3], &objs[4], &ignore_index, &label_smoothing, &reduction, &objs[5],
+                          &objs[6], &objs[7]))
+        return NULL;
+    if (rows < 0 || classes < 0)
+        return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
+    if (classes > 0 && rows > PY_SSIZE_T_MAX / classes)
+        return PyErr_Format(PyExc_ValueError, "rows * classes overflows");
+
+    int kind = float_kind(objs[0], "input");
+    if (kind < 0) return NULL;
+    Py_ssize_t cells = rows * classes;
+    arg_buffer b[N_CE_BUFFERS] = {{"input"},  {"target"}, {"target"}, {"weight"},
+                                  {"sample_weight"}, {"losses"}, {"grad"}, {"hess"}};
+    const int kinds[N_CE_BUFFERS] = {kind, -1, kind, kind, kind, kind, kind, kind};
+    const Py_ssize_t counts[N_CE_BUFFERS] = {cells, rows, cells, classes, rows, rows, cells, cells};
+    for (int i = 0; i < N_CE_BUFFERS; i++) {
+        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
+            for (int j = 0; j < i; j++) release(&b[j]);
+            return NULL;
+        }
+    }
+
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_cross_entropy(kind, (size_t)rows, (size_t)classes, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
+                              ptr(&b[3]), ptr(&b[4]), (int64_t)ignore_index, label_smoothing, reduction,
+                              &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]));
+    Py_END_ALLOW_THREADS
+    for (int i = 0; i < N_CE_BUFFERS; i++) release(&b[i]);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
+static PyObject *catalogue_json(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyUnicode_FromString(lk_catalogue_json());
+}
+
+static PyObject *version(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyUnicode_FromString(lk_version());
+}
+
+static PyMethodDef methods[] = {
+    {"elementwise", elementwise, METH_VARARGS, elementwise_doc},
+    {"cross_entropy", cross_entropy, METH_VARARGS, cross_entropy_doc},
+    {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},
+    {"version", version, METH_NOARGS, "The library version (lk_version)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "losskit._native", "Thin shim over liblosskit.so.", 0, methods,
+};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
