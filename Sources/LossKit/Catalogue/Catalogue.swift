@@ -27,8 +27,8 @@ public enum Catalogue {
 
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
-    /// "lower", "lower_inclusive", "upper", "upper_inclusive"}], "column_parameter", "formula",
-    /// "derivatives"}]}`. Infinite bounds are `null`.
+    /// "lower", "lower_inclusive", "upper", "upper_inclusive"}], "column_parameter",
+    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`.
     public static func json(version: String) -> String {
         let entries = specs.enumerated().map { id, spec in
             let params = spec.parameters.map { p in
@@ -39,6 +39,8 @@ public enum Catalogue {
             return "{\"id\": \(id), \"name\": \(quoted(spec.name)), \"kind\": \(quoted(spec.kind.rawValue)), "
                 + "\"parameters\": [\(params.joined(separator: ", "))], "
                 + "\"column_parameter\": \(spec.columnParameter.map(quoted) ?? "null"), "
+                + "\"input_domain\": \(quoted(spec.inputDomain.rawValue)), "
+                + "\"target_domain\": \(quoted(spec.targetDomain.rawValue)), "
                 + "\"formula\": \(quoted(spec.formula)), \"derivatives\": \(quoted(spec.derivatives))}"
         }
         return "{\"version\": \(quoted(version)), \"losses\": [\n  "

@@ -56,13 +56,20 @@ public struct LossSpec: Sendable {
     public let formula: String
     /// The derivatives in plain text, including conventions at kinks.
     public let derivatives: String
+    /// The values the input may hold (checked element by element before evaluating).
+    public let inputDomain: Domain
+    /// The values the target may hold, e.g. ``Domain/signs`` for hinge losses.
+    public let targetDomain: Domain
 
     public init(name: String, kind: LossKind = .elementwise, parameters: [ParameterSpec] = [],
-                columnParameter: String? = nil, formula: String, derivatives: String) {
+                columnParameter: String? = nil, inputDomain: Domain = .real,
+                targetDomain: Domain = .real, formula: String, derivatives: String) {
         self.name = name
         self.kind = kind
         self.parameters = parameters
         self.columnParameter = columnParameter
+        self.inputDomain = inputDomain
+        self.targetDomain = targetDomain
         self.formula = formula
         self.derivatives = derivatives
     }

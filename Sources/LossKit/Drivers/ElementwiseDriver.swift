@@ -38,10 +38,12 @@ public struct ElementwiseProblem<T: LossScalar> {
         self.hess = hess
     }
 
-    /// Checks lengths and the weight and column values. Every entry point calls this before
-    /// any loss touches memory.
-    public func validate() throws(LossKitError) {
+    /// Checks lengths, the weight and column values, and the input and target domains of
+    /// `spec`. Every entry point calls this before any loss touches memory.
+    public func validate(for spec: LossSpec) throws(LossKitError) {
         guard count >= 0 else { throw LossKitError(.shapeMismatch, "count must be >= 0, got \(count)") }
+        try spec.inputDomain.check(input, count, "input", loss: spec.name)
+        try spec.targetDomain.check(target, count, "target", loss: spec.name)
         if weight != nil {
             guard weightCount > 0 ? count % weightCount == 0 : count == 0 else {
                 throw LossKitError(.shapeMismatch,
