@@ -27,4 +27,24 @@ public protocol ElementwiseLoss: Sendable {
     /// Evaluates the loss at inputs `x` and targets `y`. `column` is the per-column parameter
     /// (broadcast along the last axis, e.g. BCE's `pos_weight`), 1 where the loss has none.
     func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V>
+
+    /// Runs the driver for this loss on float32 data. Supplied by the extension below; a
+    /// requirement only so that a call through `any ElementwiseLoss.Type` (the catalogue's
+    /// dispatch by id) reaches code specialised for the concrete loss: a generic call on an
+    /// opened existential is not specialised and runs about 100x slower.
+    static func evaluate(parameters: [Double], _ problem: ElementwiseProblem<Float>) -> Double
+    /// Runs the driver for this loss on float64 data (see the float32 variant).
+    static func evaluate(parameters: [Double], _ problem: ElementwiseProblem<Double>) -> Double
+}
+
+extension ElementwiseLoss {
+    @inlinable
+    public static func evaluate(parameters: [Double], _ problem: ElementwiseProblem<Float>) -> Double {
+        LossKit.evaluate(Self(parameters: parameters), problem)
+    }
+
+    @inlinable
+    public static func evaluate(parameters: [Double], _ problem: ElementwiseProblem<Double>) -> Double {
+        LossKit.evaluate(Self(parameters: parameters), problem)
+    }
 }
