@@ -95,6 +95,22 @@ typedef int32_t lk_weighting;
 enum { LK_WEIGHTING_NORMALIZED = 0, LK_WEIGHTING_RESCALE = 1 };
 
 /* ---------------------------------------------------------------------------------------------
+ * Threads
+ * ------------------------------------------------------------------------------------------- */
+
+/* Sets how many threads large calls may use, for the whole process. Work is split into blocks
+ * whose size does not depend on the thread count and block sums are combined in a fixed
+ * order, so results are bitwise identical for any setting. Calls too small to gain from
+ * threads always run on the calling thread.
+ * @param n  the thread count (at most 1024 are used); 0 restores the default, which is
+ *           LOSSKIT_NUM_THREADS if set to a positive integer, else the CPUs the process may use.
+ * @return LK_OK, or LK_ERR_INVALID_ARGUMENT if n < 0. */
+LK_API lk_status lk_set_num_threads(int32_t n);
+
+/* @return the thread count large calls use now. */
+LK_API int32_t lk_get_num_threads(void);
+
+/* ---------------------------------------------------------------------------------------------
  * Catalogue
  * ------------------------------------------------------------------------------------------- */
 

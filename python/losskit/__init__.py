@@ -9,6 +9,7 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
 from ._catalogue import catalogue
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
+from .threads import get_num_threads, set_num_threads
 from . import _native
 
 __version__ = _native.version()
@@ -18,7 +19,9 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "catalogue",
     "cross_entropy",
+    "get_num_threads",
     "huber_loss",
     "l1_loss",
     "mse_loss",
+    "set_num_threads",
 ]

@@ -203,6 +203,21 @@ static PyObject *cross_entropy(PyObject *self, PyObject *args) {
     return PyFloat_FromDouble(loss);
 }
 
+static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
+    (void)self;
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < INT32_MIN || n > INT32_MAX) return PyErr_Format(PyExc_ValueError, "n: %ld is out of range", n);
+    lk_status status = lk_set_num_threads((int32_t)n);
+    if (status != LK_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_num_threads(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyLong_FromLong(lk_get_num_threads());
+}
+
 static PyObject *catalogue_json(PyObject *self, PyObject *unused) {
     (void)self; (void)unused;
     return PyUnicode_FromString(lk_catalogue_json());
@@ -216,6 +231,8 @@ static PyObject *version(PyObject *self, PyObject *unused) {
 static PyMethodDef methods[] = {
     {"elementwise", elementwise, METH_VARARGS, elementwise_doc},
     {"cross_entropy", cross_entropy, METH_VARARGS, cross_entropy_doc},
+    {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
+    {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},
     {"version", version, METH_NOARGS, "The library version (lk_version)."},
     {NULL, NULL, 0, NULL},
