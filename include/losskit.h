@@ -49,6 +49,11 @@ LK_API const char *lk_version(void);
 /* @return the library's LK_VERSION_NUMBER, to compare with the header a program was built with. */
 LK_API int32_t lk_version_number(void);
 
+/* @return a JSON object describing this copy of the library: {"version", "isa" (the instruction
+ *         set it was compiled for: "x86-64", "x86-64-v3" or "x86-64-v4"), "cpu_best_isa" (the
+ *         best of those this CPU supports)}. Static, never free it. */
+LK_API const char *lk_build_info(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Status codes and errors
  * ------------------------------------------------------------------------------------------- */

@@ -246,6 +246,11 @@ static PyObject *catalogue_json(PyObject *self, PyObject *unused) {
     return PyUnicode_FromString(lk_catalogue_json());
 }
 
+static PyObject *build_info(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyUnicode_FromString(lk_build_info());
+}
+
 static PyObject *version(PyObject *self, PyObject *unused) {
     (void)self; (void)unused;
     return PyUnicode_FromString(lk_version());
@@ -257,6 +262,7 @@ static PyMethodDef methods[] = {
     {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},
+    {"build_info", build_info, METH_NOARGS, "Which build of the library runs (lk_build_info)."},
     {"version", version, METH_NOARGS, "The library version (lk_version)."},
     {NULL, NULL, 0, NULL},
 };
