@@ -24,6 +24,10 @@ public protocol ElementwiseLoss: Sendable {
     /// Builds the loss from parameter values in ``spec`` order, already range-checked.
     init(parameters: [Double])
 
+    /// The loss's parameter values in ``spec`` order (what `init(parameters:)` took), so a
+    /// value built in Swift is validated like one built from the C ABI. Empty by default.
+    var parameters: [Double] { get }
+
     /// Evaluates the loss at inputs `x` and targets `y`. `column` is the per-column parameter
     /// (broadcast along the last axis, e.g. BCE's `pos_weight`), 1 where the loss has none.
     func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V>
@@ -38,6 +42,8 @@ public protocol ElementwiseLoss: Sendable {
 }
 
 extension ElementwiseLoss {
+    public var parameters: [Double] { [] }
+
     @inlinable
     public static func evaluate(parameters: [Double], _ problem: ElementwiseProblem<Float>) -> Double {
         LossKit.evaluate(Self(parameters: parameters), problem)
