@@ -63,3 +63,17 @@ LK_API const char *lk_build_info(void) {
     pthread_once(&build_info_once, describe_build);
     return build_info;
 }
+
+LK_API const char *lk_status_name(lk_status status) {
+    switch (status) {
+    case LK_OK: return "LK_OK";
+    case LK_ERR_INVALID_ARGUMENT: return "LK_ERR_INVALID_ARGUMENT";
+    case LK_ERR_SHAPE: return "LK_ERR_SHAPE";
+    case LK_ERR_DTYPE: return "LK_ERR_DTYPE";
+    case LK_ERR_INDEX: return "LK_ERR_INDEX";
+    case LK_ERR_NULL_POINTER: return "LK_ERR_NULL_POINTER";
+    case LK_ERR_UNKNOWN_LOSS: return "LK_ERR_UNKNOWN_LOSS";
+    case LK_ERR_INTERNAL: return "LK_ERR_INTERNAL";
+    default: return "LK_UNKNOWN_STATUS";
+    }
+}
