@@ -14,6 +14,7 @@ import sys
 # name -> (module in this package that has main(argv), one-line description)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "train a digits classifier with LossKit's fused cross-entropy gradient"),
+    "losses": ("losses_table", "list the losses, formulas, parameters and derivatives"),
 }
 
 
