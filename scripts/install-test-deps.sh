@@ -3,7 +3,7 @@
 # scikit-learn, scipy, XGBoost, LightGBM and pytest. Safe to run repeatedly.
 set -euo pipefail
 python=${PYTHON:-python3}
-pip() { "$python" -m pip install --disable-pip-version-check -q "$@"; }
+pip() { "$python" -m pip install --disable-pip-version-check --root-user-action=ignore -q "$@"; }
 
 pip "setuptools>=70.1" wheel pytest numpy scipy scikit-learn "jax[cpu]" optax xgboost lightgbm
 # PyTorch's CPU-only wheel keeps the install small; the default PyPI wheel pulls CUDA
