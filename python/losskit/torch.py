@@ -27,8 +27,9 @@ of the (contiguous) CPU tensors to `losskit.<name>(..., grad=True)`, returns the
 tensor and keeps the gradient; backward returns `grad_output * gradient` (for
 `reduction='none'` elementwise, the per-element derivative times `grad_output`). The gradient
 is computed only when some argument needs it. `input` must be a float32 or float64 CPU tensor;
-other devices (CUDA, meta, ...) and dtypes raise. Double backward is not supported (LossKit's
-Hessian diagonal is available from the numpy functions with `hess=True`).
+other devices (CUDA, meta, ...) and dtypes raise. Double backward (`create_graph=True`) raises
+RuntimeError rather than give a wrong second derivative; LossKit's Hessian diagonal is
+available from the numpy functions with `hess=True`.
 
 **Extension point: differentiable arguments.** By default only `input` is differentiable; a
 tensor argument that requires grad and is not differentiable (e.g. `target`) raises
@@ -53,7 +54,6 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from torch.autograd.function import once_differentiable
 
 import losskit
 
@@ -139,14 +139,16 @@ class _Fused(torch.autograd.Function):
             value, derivatives = gradients.compute(loss.function, arguments)
         else:
             value = loss.function(**arguments)
-        ctx.names, ctx.wanted = names, tuple(wanted)
+        ctx.loss, ctx.names, ctx.wanted = loss.name, names, tuple(wanted)
         ctx.shapes = [t.shape for t in tensors]
         ctx.save_for_backward(*(torch.from_numpy(np.asarray(derivatives[n])) for n in wanted))
         return torch.as_tensor(value, dtype=tensors[0].dtype)
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        if torch.is_grad_enabled():
+            raise RuntimeError(f"losskit.torch.{ctx.loss}: double backward (create_graph=True) is not "
+                               f"supported; losskit.{ctx.loss}(..., hess=True) gives the Hessian diagonal")
         derivative = dict(zip(ctx.wanted, ctx.saved_tensors))
         grads = [None if name not in derivative else
                  (_per_element(grad_output, derivative[name]) * derivative[name]).sum_to_size(shape)
