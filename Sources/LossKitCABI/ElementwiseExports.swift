@@ -1,6 +1,6 @@
 import LossKit
 
-@_cdecl("lk_elementwise")
+@c
 public func lk_elementwise(
     _ loss: Int32, _ params: UnsafePointer<Double>?, _ nParams: UInt,
     _ dtype: Int32, _ n: UInt, _ input: UnsafeRawPointer?, _ target: UnsafeRawPointer?,
