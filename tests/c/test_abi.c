@@ -540,6 +540,30 @@ static void test_cross_entropy_errors(void) {
 #undef CE
 }
 
+/* Whether s is well-formed UTF-8 (lead bytes followed by the right number of continuation
+ * bytes; overlong forms are not this test's concern). */
+static int valid_utf8(const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int follow = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (follow < 0) return 0;
+        for (p++; follow > 0; follow--, p++)
+            if ((*p & 0xC0) != 0x80) return 0;
+    }
+    return 1;
+}
+
+/* A message longer than the last-error buffer is cut at a character boundary: a name of 1500
+ * two-byte characters would otherwise leave half a character at the end. */
+static void test_long_error_message(void) {
+    static char name[3 * 1024];
+    for (int i = 0; i < 1500; i++) memcpy(name + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+    int32_t id;
+    lk_status s = lk_loss_id(name, &id);
+    const char *message = lk_last_error();
+    check(s == LK_ERR_UNKNOWN_LOSS && strlen(message) > 500 && strlen(message) < 1024 && valid_utf8(message),
+          "a truncated error message is valid UTF-8 (%zu bytes)", strlen(message));
+}
+
 /* ------------------------------------------------------------------------------------------
  * Per-thread last error
  * ---------------------------------------------------------------------------------------- */
@@ -589,6 +613,7 @@ int main(void) {
     test_cross_entropy_edges();
     test_elementwise_errors();
     test_cross_entropy_errors();
+    test_long_error_message();
     test_thread_local_errors();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
