@@ -50,7 +50,8 @@ def symbols(*nm_arguments) -> set[str]:
     """Defined `lk_` symbols, as `nm --defined-only` lists them."""
     listed = subprocess.run([tool("nm"), "--defined-only", *map(str, nm_arguments)],
                             capture_output=True, text=True, check=True).stdout
-    return {line.split()[-1] for line in listed.splitlines() if line.split()[-1:] and line.split()[-1].startswith("lk_")}
+    names = (line.split()[-1] for line in listed.splitlines() if line.strip())
+    return {name for name in names if name.startswith("lk_")}
 
 
 def compile_both(losskit_h_dir: Path) -> subprocess.CompletedProcess:
