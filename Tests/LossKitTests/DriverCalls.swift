@@ -67,7 +67,7 @@ struct ElementwiseCall {
             column: arena.copy(column), columnCount: column?.count ?? 0, reduction: reduction,
             losses: reduction == .none ? arena.output(n) : nil,
             grad: arena.output(n), hess: arena.output(n))
-        try problem.validate()
+        try problem.validate(for: L.spec)
         let value = evaluate(loss, problem)
         return DriverResult(loss: value,
                             losses: arena.read(problem.losses, n, sourceLocation: sourceLocation),

@@ -35,12 +35,12 @@ struct ValidationTests {
     @Test func elementwiseShapes() {
         expectError(.nullPointer, mentioning: "losses") {
             try x.withUnsafeBufferPointer { (p) throws(LossKitError) in
-                try ElementwiseProblem(count: 6, input: p.baseAddress!, target: p.baseAddress!, reduction: .none).validate()
+                try ElementwiseProblem(count: 6, input: p.baseAddress!, target: p.baseAddress!, reduction: .none).validate(for: MSELoss.spec)
             }
         }
         expectError(.shapeMismatch, mentioning: "count") {
             try x.withUnsafeBufferPointer { (p) throws(LossKitError) in
-                try ElementwiseProblem(count: -1, input: p.baseAddress!, target: p.baseAddress!).validate()
+                try ElementwiseProblem(count: -1, input: p.baseAddress!, target: p.baseAddress!).validate(for: MSELoss.spec)
             }
         }
     }
