@@ -44,10 +44,18 @@ def as_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
+def contiguous(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`array` as a C-contiguous, native-byte-order array of `dtype`, copied only if needed.
+
+    Unlike `np.ascontiguousarray`, which turns a 0-d array into shape (1,), this keeps the
+    shape, so scalar inputs and scalar parameters such as `pos_weight=2.0` stay scalars."""
+    return np.asarray(array, dtype=dtype, order="C")
+
+
 def as_input(value: Any, name: str = "input") -> np.ndarray:
     """The input (predictions) as a contiguous array of its computation dtype."""
     array = as_array(value, name)
-    return np.ascontiguousarray(array, dtype=computation_dtype(array, name))
+    return contiguous(array, computation_dtype(array, name))
 
 
 def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -55,7 +63,7 @@ def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | Non
     array = as_array(value, name)
     if shape is not None and array.shape != shape:
         raise ValueError(f"{name}: expected shape {shape}, got {array.shape}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    return contiguous(array, dtype)
 
 
 def as_real(value: Any, name: str) -> float:
@@ -91,7 +99,7 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
     if array.shape != shape and not (len(shape) >= 1 and array.shape == shape[:1]):
         per_sample = f" or {shape[:1]}" if len(shape) >= 1 else ""
         raise ValueError(f"sample_weight: expected shape {shape}{per_sample}, got {array.shape}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    return contiguous(array, dtype)
 
 
 def results(loss: Any, grad: np.ndarray | None, hess: np.ndarray | None) -> Any:
