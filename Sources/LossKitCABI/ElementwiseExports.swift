@@ -45,7 +45,7 @@ private func run<L: ElementwiseLoss, T: LossScalar>(
         weight: typed(weight, T.self), weightCount: weightCount, weighting: weighting,
         column: typed(column, T.self), columnCount: columnCount, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
-    try problem.validate()
+    try problem.validate(columnName: L.spec.columnParameter ?? "column")
     let result = evaluate(L(parameters: values), problem)
     lossOut?.pointee = result
 }

@@ -39,22 +39,24 @@ public struct ElementwiseProblem<T: LossScalar> {
     }
 
     /// Checks lengths and the weight and column values. Every entry point calls this before
-    /// any loss touches memory.
-    public func validate() throws(LossKitError) {
+    /// any loss touches memory. Errors name the weight as the user passed it (`sample_weight`
+    /// when normalized, `weight` when rescaling) and the column as `columnName` (the loss's
+    /// ``LossSpec/columnParameter``, e.g. `pos_weight`).
+    public func validate(columnName: String = "column") throws(LossKitError) {
         guard count >= 0 else { throw LossKitError(.shapeMismatch, "count must be >= 0, got \(count)") }
         if weight != nil {
             guard weightCount > 0 ? count % weightCount == 0 : count == 0 else {
                 throw LossKitError(.shapeMismatch,
                     "weight has \(weightCount) values, which does not divide the \(count) input elements")
             }
-            try checkNonNegativeFinite(weight!, weightCount, "weight")
+            try checkNonNegativeFinite(weight!, weightCount, weighting == .normalized ? "sample_weight" : "weight")
         }
         if column != nil {
             guard columnCount > 0 ? count % columnCount == 0 : count == 0 else {
                 throw LossKitError(.shapeMismatch,
-                    "the per-column parameter has \(columnCount) values, which does not divide the \(count) input elements")
+                    "\(columnName) has \(columnCount) values, which does not divide the \(count) input elements")
             }
-            try checkNonNegativeFinite(column!, columnCount, "per-column parameter")
+            try checkNonNegativeFinite(column!, columnCount, columnName)
         }
         if reduction == .none && losses == nil && count > 0 {
             throw LossKitError(.nullPointer, "reduction 'none' needs an output array for the losses")
