@@ -8,12 +8,14 @@ and non-native-byte-order arrays are copied into contiguous native arrays first.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
 
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def computation_dtype(array: np.ndarray, name: str) -> np.dtype:
@@ -67,16 +69,22 @@ def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | Non
 
 
 def as_real(value: Any, name: str) -> float:
-    """A real scalar parameter as float (range checks happen in the library)."""
+    """A real scalar parameter as float (range checks happen in the library). An integer too
+    large for a float becomes ±inf, which the library then refuses by name."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def as_int(value: Any, name: str) -> int:
-    """An integer option."""
+    """An integer option, which the C ABI takes as int64."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    if not INT64_MIN <= int(value) <= INT64_MAX:
+        raise ValueError(f"{name}: expected an integer in the int64 range, got {value}")
     return int(value)
 
 
