@@ -46,6 +46,10 @@ private func run<L: ElementwiseLoss, T: LossScalar>(
         column: typed(column, T.self), columnCount: columnCount, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
     try problem.validate(columnName: L.spec.columnParameter ?? "column")
-    let result = evaluate(L(parameters: values), problem)
-    lossOut?.pointee = result
+    // L is only known at run time: call the loss's own specialized driver for this scalar.
+    switch problem {
+    case let p as ElementwiseProblem<Float>: lossOut?.pointee = L.evaluate(parameters: values, p)
+    case let p as ElementwiseProblem<Double>: lossOut?.pointee = L.evaluate(parameters: values, p)
+    default: throw LossKitError(.internalError, "no elementwise driver for \(T.self)")
+    }
 }
