@@ -94,9 +94,8 @@ def load_library(name: str, threads: int) -> str:
     """
     if name == "losskit":
         import losskit
-        if hasattr(losskit, "set_num_threads"):
-            losskit.set_num_threads(threads)
-        return losskit.__version__
+        losskit.set_num_threads(threads)
+        return f"{losskit.__version__} ({losskit.build_info()['isa']} build)"
     if name == "numpy":
         return np.__version__
     if name == "torch":

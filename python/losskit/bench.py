@@ -16,7 +16,7 @@ how close LossKit comes to that; with several threads it can go below 1.
 Thread settings: "1" and "all" (the cores this process may use, `os.sched_getaffinity`). Each
 library runs at each setting in a fresh process (`losskit._bench_worker`) started with
 LOSSKIT_, OMP_, MKL_ and OPENBLAS_NUM_THREADS set, `torch.set_num_threads` and
-`lk.set_num_threads` (where it exists) called, and for 1 thread
+`lk.set_num_threads` called, and for 1 thread
 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" and the process
 pinned to one core. The pinning is what makes XLA single-threaded: jax 0.10 ignores those flags
 for these fused elementwise kernels and still kept 1.8 of 2 cores busy. A process per library
