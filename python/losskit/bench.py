@@ -39,56 +39,19 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from . import _bench_cases as bc
+from ._bench_table import Report, render_markdown, render_text
 
 TINY_LOOPS, TINY_LOOPS_QUICK = 2000, 100
 SINGLE_THREAD_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 THREAD_VARIABLES = ("LOSSKIT_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-@dataclass
-class Report:
-    """Everything one run measured, keyed by (threads, library) as the workers wrote it."""
-    quick: bool
-    repeat: int
-    loops: int
-    settings: list[int]
-    cores: int
-    peers: list[str]
-    machine: dict[str, str]
-    results: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
-
-    def entry(self, threads: int, library: str, case: bc.Case) -> dict[str, Any] | None:
-        """The worker's result for one case, or None if the library is missing or failed."""
-        result = self.results[threads, library]
-        return next((e for e in result.get("cases", []) if e["case"] == case.label), None)
-
-    def problems(self) -> list[str]:
-        """Disagreements and failures, one line each (missing peers are not problems)."""
-        lines = []
-        for (threads, library), result in self.results.items():
-            where = f"{library}, {threads} thread{'s' * (threads > 1)}"
-            if "failed" in result:
-                lines.append(f"{where}: worker failed: {result['failed']}")
-            for entry in result.get("cases", []):
-                if "error" in entry:
-                    lines.append(f"{where}, {entry['case']}: {entry['error']}")
-                elif not entry.get("agreement", {"agrees": True})["agrees"]:
-                    a = entry["agreement"]
-                    lines.append(f"{where}, {entry['case']}: loss {a['loss']:.7g} vs LossKit "
-                                 f"{a['reference_loss']:.7g} (relative error {a['loss_error']:.1e}), "
-                                 f"gradient error {a['grad_error']:.1e} of max |gradient|")
-        return lines
 
 
 def cpu_model() -> str:
@@ -109,12 +72,17 @@ def cpu_model() -> str:
     return f"{model} ({extension})" if extension else model
 
 
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: above 0 the machine was not quiet."""
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
 def machine() -> dict[str, str]:
     """CPU, cores, load average, date and Python version, for the table's header."""
     return {
         "cpu": cpu_model(),
         "cores": f"{len(os.sched_getaffinity(0))} available of {os.cpu_count()}",
-        "load": "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()),
+        "load": load_average(),
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "python": platform.python_version(),
     }
@@ -162,120 +130,8 @@ def run(options: argparse.Namespace) -> Report:
             report.results[threads, library] = result = run_worker(library, threads, options, loops)
             status = ("missing" if result.get("missing") else "FAILED" if "failed" in result else "done")
             print(f"{status} ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+    report.machine["load_end"] = load_average()
     return report
-
-
-# ---- the table ------------------------------------------------------------------------------
-
-COLUMNS = ["case", "threads", "unit", "LossKit", *bc.PEERS, "floor", "best peer / LossKit",
-           "LossKit / floor", "repeats"]
-
-
-def number(seconds: float, case: bc.Case) -> str:
-    """A time in the case's unit (ms, or µs per call), with three significant digits or so."""
-    value = seconds * (1e6 if case.tiny else 1e3)
-    return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
-
-
-def cell(report: Report, threads: int, library: str, case: bc.Case) -> tuple[str, float | None]:
-    """A library's table cell and its time if it counts (measured and in agreement)."""
-    if library not in ("losskit", *report.peers):
-        return "-", None
-    result = report.results[threads, library]
-    if result.get("missing"):
-        return "missing", None
-    entry = report.entry(threads, library, case)
-    if "failed" in result or entry is None or "error" in entry:
-        return "failed", None
-    text = number(entry["seconds"], case)
-    if not entry.get("agreement", {"agrees": True})["agrees"]:
-        return text + "!", None
-    return text, entry["seconds"]
-
-
-def rows(report: Report) -> list[list[str]]:
-    """The table: one row per case and thread setting, cells as strings."""
-    table = []
-    for case in bc.cases(report.quick):
-        for threads in report.settings:
-            lk_text, lk_seconds = cell(report, threads, "losskit", case)
-            peers = {name: cell(report, threads, name, case) for name in bc.PEERS}
-            timed = {name: s for name, (_, s) in peers.items() if s is not None}
-            best = min(timed, key=timed.get) if timed and lk_seconds else None
-            entry = report.entry(threads, "losskit", case) or {}
-            floor = entry.get("floor", {}).get("seconds")
-            table.append([
-                case.label, f"{threads} (all)" if threads == report.cores > 1 else str(threads), case.unit, lk_text,
-                *(text for text, _ in peers.values()),
-                number(floor, case) if floor else "-",
-                f"{timed[best] / lk_seconds:.2f}x {best}" if best else "-",
-                f"{lk_seconds / floor:.2f}x" if floor and lk_seconds else "-",
-                f"{report.repeat}x{report.loops}" if case.tiny else str(report.repeat),
-            ])
-    return table
-
-
-def cores_busy(report: Report) -> list[str]:
-    """Per thread setting, each library's median CPU/wall over the large cases."""
-    lines = []
-    for threads in report.settings:
-        parts = []
-        for library in ["losskit", *report.peers]:
-            ratios = [e["cpu_per_wall"] for e in report.results[threads, library].get("cases", [])
-                      if "cpu_per_wall" in e and e.get("loops") == 1]
-            if ratios:
-                parts.append(f"{library} {statistics.median(ratios):.2f}")
-        lines.append(f"{threads} thread{'s' * (threads > 1)}: " + ", ".join(parts))
-    return lines
-
-
-def versions(report: Report) -> str:
-    found = {library: result.get("version") for (_, library), result in report.results.items()}
-    return "; ".join(f"{name} {found.get(name) or 'missing'}" for name in ["losskit", *report.peers])
-
-
-def header(report: Report) -> list[str]:
-    m = report.machine
-    size = "QUICK smoke run (small arrays; not for quoting)" if report.quick else "full sizes"
-    return [
-        f"LossKit {__version__} benchmark, {m['date']}, {size}",
-        f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load']} at start",
-        f"versions: python {m['python']}; {versions(report)}",
-        "each library computes the mean loss and its gradient w.r.t. the input; numpy = stable "
-        "vectorised formulas (single-threaded), torch = torch.nn.functional + backward(), "
-        "jax = jit(value_and_grad), compile excluded",
-        f"median time per call over 'repeats' (large: one call each; tiny: N x calls); "
-        f"floor = one memory pass (single-threaded numpy ufunc: read inputs, write gradient)",
-    ]
-
-
-def footer(report: Report) -> list[str]:
-    problems = report.problems()
-    checked = sum(1 for r in report.results.values() for e in r.get("cases", []) if "agreement" in e)
-    verdict = (f"agreement: all {checked} peer results match LossKit (loss within relative "
-               f"1e-4, gradient within 1e-4 of max |gradient|)" if not problems
-               else f"agreement: {len(problems)} PROBLEM(S) ('!' = differs from LossKit):")
-    return ([verdict] + [f"  {line}" for line in problems]
-            + ["ratios > 1: LossKit is faster", "cores busy while timing (CPU time / wall time, median of large cases):"]
-            + [f"  {line}" for line in cores_busy(report)])
-
-
-def render_text(report: Report) -> str:
-    table = [COLUMNS] + rows(report)
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
-    lines = ["  ".join(text.ljust(w) if i < 3 else text.rjust(w) for i, (text, w) in enumerate(zip(row, widths)))
-             for row in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(header(report) + [""] + lines + [""] + footer(report))
-
-
-def render_markdown(report: Report) -> str:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cells) + " |"
-    align = ["---"] * 3 + ["---:"] * (len(COLUMNS) - 3)
-    table = [line(COLUMNS), line(align)] + [line(row) for row in rows(report)]
-    return "\n".join([f"- {text}" for text in header(report)] + [""] + table + [""]
-                     + [f"{text}  " for text in footer(report)])
 
 
 # ---- command line ---------------------------------------------------------------------------

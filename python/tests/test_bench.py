@@ -18,13 +18,14 @@ import pytest
 import losskit as lk
 from losskit import _bench_cases as bc
 from losskit import _bench_worker as worker
+from losskit import _bench_table as table
 from losskit import bench
 from losskit.__main__ import main as cli_main
 
 INSTALLED = [peer for peer in bc.PEERS if importlib.util.find_spec(peer) is not None]
 
 
-def quick(*argv: str) -> bench.Report:
+def quick(*argv: str) -> table.Report:
     return bench.run(bench.build_parser("bench").parse_args(["--quick", "--repeat", "2", *argv]))
 
 
@@ -41,15 +42,15 @@ def body_rows(text: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def single_thread_report() -> bench.Report:
+def single_thread_report() -> table.Report:
     return quick("--threads", "1")
 
 
 def test_every_case_is_in_the_table_with_numbers(single_thread_report):
-    rows = body_rows(bench.render_text(single_thread_report))
+    rows = body_rows(table.render_text(single_thread_report))
     assert [row[0] for row in rows] == [case.label for case in bc.cases(quick=True)]
     for row in rows:
-        assert len(row) == len(bench.COLUMNS)
+        assert len(row) == len(table.COLUMNS)
         assert row[1] == "1"
         float(row[3])  # LossKit's time
         for peer, text in zip(bc.PEERS, row[4:7]):
@@ -61,7 +62,7 @@ def test_every_case_is_in_the_table_with_numbers(single_thread_report):
 
 def test_agreement_check_passed_for_every_installed_peer(single_thread_report):
     assert single_thread_report.problems() == []
-    text = bench.render_text(single_thread_report)
+    text = table.render_text(single_thread_report)
     checks = len(bc.cases(quick=True)) * len(INSTALLED)
     assert f"agreement: all {checks} peer results match LossKit" in text
     for entry in (e for (_, lib), r in single_thread_report.results.items() if lib != "losskit"
@@ -70,14 +71,14 @@ def test_agreement_check_passed_for_every_installed_peer(single_thread_report):
 
 
 def test_header_names_machine_and_versions(single_thread_report):
-    text = bench.render_text(single_thread_report)
+    text = table.render_text(single_thread_report)
     assert "QUICK smoke run" in text and "machine: " in text and "cores" in text
     assert f"losskit {lk.__version__}" in text and f"numpy {np.__version__}" in text
 
 
 def test_floor_and_ratio_for_large_cases_only(single_thread_report):
-    rows = body_rows(bench.render_text(single_thread_report))
-    floor, to_floor = bench.COLUMNS.index("floor"), bench.COLUMNS.index("LossKit / floor")
+    rows = body_rows(table.render_text(single_thread_report))
+    floor, to_floor = table.COLUMNS.index("floor"), table.COLUMNS.index("LossKit / floor")
     for row, case in zip(rows, bc.cases(quick=True)):
         if case.tiny:
             assert row[floor] == row[to_floor] == "-" and row[-1] == f"2x{bench.TINY_LOOPS_QUICK}"
@@ -87,20 +88,20 @@ def test_floor_and_ratio_for_large_cases_only(single_thread_report):
 
 
 def test_markdown_has_the_same_rows(single_thread_report):
-    text = bench.render_markdown(single_thread_report)
-    table = [line for line in text.splitlines() if line.startswith("|")]
-    assert table[0] == "| " + " | ".join(bench.COLUMNS) + " |"
-    assert len(table) == 2 + len(bc.cases(quick=True))
-    assert all(line.count("|") == len(bench.COLUMNS) + 1 for line in table)
+    text = table.render_markdown(single_thread_report)
+    lines = [line for line in text.splitlines() if line.startswith("|")]
+    assert lines[0] == "| " + " | ".join(table.COLUMNS) + " |"
+    assert len(lines) == 2 + len(bc.cases(quick=True))
+    assert all(line.count("|") == len(table.COLUMNS) + 1 for line in lines)
 
 
 def test_all_threads_setting_runs_in_its_own_process():
     report = quick("--threads", "all", "--peers", "numpy")
     cores = len(os.sched_getaffinity(0))
     assert report.settings == [cores] and report.problems() == []
-    rows = body_rows(bench.render_text(report))
+    rows = body_rows(table.render_text(report))
     assert {row[1] for row in rows} == {f"{cores} (all)" if cores > 1 else "1"}
-    assert {row[bench.COLUMNS.index("torch")] for row in rows} == {"-"}  # not asked for
+    assert {row[table.COLUMNS.index("torch")] for row in rows} == {"-"}  # not asked for
 
 
 def test_missing_peer_is_reported_not_fatal(tmp_path, monkeypatch, capsys):
@@ -111,7 +112,7 @@ def test_missing_peer_is_reported_not_fatal(tmp_path, monkeypatch, capsys):
     assert bench.main(["--quick", "--repeat", "1", "--threads", "1", "--peers", "jax"]) == 0
     out = capsys.readouterr().out
     assert "jax missing" in out
-    assert all(row[bench.COLUMNS.index("jax")] == "missing" for row in body_rows(out))
+    assert all(row[table.COLUMNS.index("jax")] == "missing" for row in body_rows(out))
 
 
 def test_disagreement_is_detected():
@@ -128,9 +129,9 @@ def test_disagreement_is_marked_and_fails_the_run(single_thread_report):
     numpy = results[1, "numpy"]
     numpy["cases"] = [dict(entry) for entry in numpy["cases"]]
     numpy["cases"][0]["agreement"] = dict(numpy["cases"][0]["agreement"], agrees=False, loss=9.0)
-    report = bench.Report(**{**single_thread_report.__dict__, "results": results})
-    text = bench.render_text(report)
-    assert body_rows(text)[0][bench.COLUMNS.index("numpy")].endswith("!")
+    report = table.Report(**{**single_thread_report.__dict__, "results": results})
+    text = table.render_text(report)
+    assert body_rows(text)[0][table.COLUMNS.index("numpy")].endswith("!")
     assert "agreement: 1 PROBLEM(S)" in text and "numpy, 1 thread, mse_loss 100k: loss 9" in text
 
 
