@@ -147,7 +147,7 @@ def footer(report: Report) -> list[str]:
     problems = report.problems()
     checked = sum(1 for r in report.results.values() for e in r.get("cases", []) if "agreement" in e)
     verdict = (f"agreement: all {checked} peer results match LossKit (loss within relative "
-               f"{LOSS_RTOL:g}, gradient within {GRAD_TOL:g} of max |gradient|)" if not problems
+               f"{LOSS_RTOL:.0e}, gradient within {GRAD_TOL:.0e} of max |gradient|)" if not problems
                else f"agreement: {len(problems)} PROBLEM(S) ('!' = differs from LossKit):")
     return ([verdict] + [f"  {line}" for line in problems]
             + ["ratios > 1: LossKit is faster", "cores busy while timing (CPU time / wall time, median of large cases):"]

@@ -19,7 +19,8 @@ LOSSKIT_, OMP_, MKL_ and OPENBLAS_NUM_THREADS set, `torch.set_num_threads` and
 `lk.set_num_threads` called, and for 1 thread
 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" and the process
 pinned to one core. The pinning is what makes XLA single-threaded: jax 0.10 ignores those flags
-for these fused elementwise kernels and still kept 1.8 of 2 cores busy. A process per library
+for these fused elementwise kernels and still kept 1.8 of 2 cores busy (NPROC=1 did make it
+single-threaded, but 5x slower than pinning on mse_loss 10M). A process per library
 also keeps one library's idle thread pools and allocator caches away from another's timings,
 and turns a crash or out-of-memory into a "failed" cell. The "cores busy" line under the table
 (CPU time / wall time while timing) shows whether each setting was obeyed.
