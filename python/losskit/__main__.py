@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "train a digits classifier with LossKit's fused cross-entropy gradient"),
     "losses": ("losses_table", "list the losses, formulas, parameters and derivatives"),
     "plot": ("plot", "draw elementwise losses and their fused derivatives into a PNG"),
+    "bench": ("bench", "time LossKit's loss + gradient against numpy, PyTorch and JAX"),
 }
 
 
