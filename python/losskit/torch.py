@@ -42,9 +42,11 @@ one entry to `GRADIENTS`:
 where `compute(function, arguments)` calls the numpy function with the numpy `arguments` (a
 dict by parameter name) and returns `(loss, {argument name: derivative})`. Each derivative is
 that of the returned loss: for 'mean'/'sum' an array of the argument's shape; for 'none' the
-per-element derivative of each element's loss, of the loss's shape or any shape that broadcasts
-to the argument (e.g. a scalar `var`); backward multiplies by `grad_output` and sums over the
-broadcast axes. Nothing else changes: the signature already comes from the numpy function.
+derivative of each element's loss, in the loss's shape. Backward multiplies it by `grad_output`
+and, where the argument was broadcast against the input (e.g. `var` of shape (N, 1)), sums over
+the broadcast axes by PyTorch's rules (`Tensor.sum_to_size`). Nothing else changes: the
+signature already comes from the numpy function, and tensor arguments reach `compute` as
+numpy arrays by name.
 """
 from __future__ import annotations
 
@@ -80,7 +82,7 @@ GRADIENTS: dict[str, Gradients] = {}
 
 # PyTorch's deprecated arguments, left out of every signature.
 _DEPRECATED = frozenset({"size_average", "reduce"})
-# LossKit arguments that are not part of the numpy function's parameters to forward.
+# The numpy functions' output switches, which the adapter sets itself.
 _FLAGS = frozenset({"grad", "hess"})
 # nn.Module names that are not the loss name in CamelCase.
 _MODULE_NAMES = {"binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
