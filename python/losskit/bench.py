@@ -96,8 +96,10 @@ def worker_environment(threads: int) -> dict[str, str]:
         env[variable] = str(threads)
     if threads == 1:
         env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {SINGLE_THREAD_XLA_FLAGS}".strip()
+    # The package's folder goes last: it finds this losskit when it is not installed, without
+    # hiding anything the caller put on PYTHONPATH (when installed it is site-packages).
     package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), package_root]))
     return env
 
 
