@@ -1,28 +1,53 @@
+/// One catalogue entry: an elementwise loss (run by the shared elementwise driver and
+/// `lk_elementwise`) or a loss with a driver and C entry point of its own (`cross_entropy`, ...),
+/// known here by its spec.
+public enum CatalogueEntry: Sendable {
+    case elementwise(any ElementwiseLoss.Type)
+    case structured(LossSpec)
+
+    public var spec: LossSpec {
+        switch self {
+        case .elementwise(let type): return type.spec
+        case .structured(let spec): return spec
+        }
+    }
+}
+
 /// The catalogue: every loss LossKit computes, in a fixed order. It is the single source of
 /// truth for names, parameters, defaults and ranges; the C ABI publishes it as JSON
 /// (`lk_catalogue_json`) and the Python package and the tests read it from there.
 ///
-/// A loss's id is its position here. Ids are part of the C ABI, so entries are only appended.
+/// A loss's id is its position in ``entries``. Ids are part of the C ABI: entries of every kind
+/// share one list and are only ever appended, so an id never changes.
 public enum Catalogue {
-    /// The elementwise losses, by id (their ids start at 0).
-    public static let elementwise: [any ElementwiseLoss.Type] = [
-        MSELoss.self,
-        L1Loss.self,
-        HuberLoss.self,
-        BinaryCrossEntropyWithLogits.self,
+    public static let entries: [CatalogueEntry] = [
+        .elementwise(MSELoss.self),
+        .elementwise(L1Loss.self),
+        .elementwise(HuberLoss.self),
+        .elementwise(BinaryCrossEntropyWithLogits.self),
+        .structured(SoftmaxCrossEntropy.spec),
     ]
 
-    /// Every entry: the elementwise losses, then the row-wise ones.
-    public static var specs: [LossSpec] {
-        elementwise.map { $0.spec } + [SoftmaxCrossEntropy.spec]
+    /// Every entry's spec, by id.
+    public static var specs: [LossSpec] { entries.map(\.spec) }
+
+    /// The elementwise losses, in catalogue order.
+    public static var elementwise: [any ElementwiseLoss.Type] {
+        entries.compactMap { entry in
+            if case .elementwise(let type) = entry { return type }
+            return nil
+        }
     }
 
     /// The elementwise loss with this id.
     public static func elementwiseLoss(id: Int) throws(LossKitError) -> any ElementwiseLoss.Type {
-        guard id >= 0 && id < elementwise.count else {
-            throw LossKitError(.unknownLoss, "no elementwise loss has id \(id) (there are \(elementwise.count))")
+        guard id >= 0 && id < entries.count else {
+            throw LossKitError(.unknownLoss, "no loss has id \(id) (ids are 0..<\(entries.count))")
         }
-        return elementwise[id]
+        guard case .elementwise(let type) = entries[id] else {
+            throw LossKitError(.unknownLoss, "loss id \(id) is \(entries[id].spec.name), which is not elementwise")
+        }
+        return type
     }
 
     /// The catalogue as a JSON document:
