@@ -27,14 +27,16 @@ public enum Catalogue {
 
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
-    /// "lower", "lower_inclusive", "upper", "upper_inclusive"}], "column_parameter",
-    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`.
+    /// "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
+    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`;
+    /// a `flag` parameter is a boolean option passed as 0 or 1.
     public static func json(version: String) -> String {
         let entries = specs.enumerated().map { id, spec in
             let params = spec.parameters.map { p in
                 "{\"name\": \(quoted(p.name)), \"default\": \(number(p.defaultValue)), "
                     + "\"lower\": \(number(p.lower)), \"lower_inclusive\": \(p.lowerInclusive), "
-                    + "\"upper\": \(number(p.upper)), \"upper_inclusive\": \(p.upperInclusive)}"
+                    + "\"upper\": \(number(p.upper)), \"upper_inclusive\": \(p.upperInclusive), "
+                    + "\"flag\": \(p.isFlag)}"
             }
             return "{\"id\": \(id), \"name\": \(quoted(spec.name)), \"kind\": \(quoted(spec.kind.rawValue)), "
                 + "\"parameters\": [\(params.joined(separator: ", "))], "
