@@ -10,6 +10,19 @@ public enum Catalogue {
         L1Loss.self,
         HuberLoss.self,
         BinaryCrossEntropyWithLogits.self,
+        // Regression and count/GLM losses.
+        SmoothL1Loss.self,
+        LogCoshLoss.self,
+        PseudoHuberLoss.self,
+        FairLoss.self,
+        QuantileLoss.self,
+        ExpectileLoss.self,
+        EpsilonInsensitiveLoss.self,
+        MAPELoss.self,
+        SquaredLogErrorLoss.self,
+        PoissonNLLLoss.self,
+        GammaLoss.self,
+        TweedieLoss.self,
     ]
 
     /// Every entry: the elementwise losses, then the row-wise ones.
