@@ -9,6 +9,8 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
 from ._catalogue import catalogue
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
+from . import regression
+from .regression import *  # noqa: F403 -- the functions in regression.__all__
 from . import _native
 
 __version__ = _native.version()
@@ -22,3 +24,4 @@ __all__ = [
     "l1_loss",
     "mse_loss",
 ]
+__all__ += regression.__all__
