@@ -4,7 +4,9 @@
 ///     l = c²(|r|/c - log(1 + |r|/c)),   ∂l/∂x = c·r / (|r| + c),   ∂²l/∂x² = c² / (|r| + c)²
 ///
 /// (r = x - y). The gradient and Hessian are LightGBM's. The loss is evaluated as
-/// c·(|r| - c·log1p(|r|/c)), which is 0 at r = 0 even when c² overflows.
+/// c·(|r| - c·log1p(|r|/c)), which is 0 at r = 0 even when c² overflows. For |r| ≪ c that
+/// subtraction leaves the loss (≈ ½r²) an absolute error of a few ulps of c·|r|; the
+/// derivatives have no subtraction and stay accurate to a few ulps.
 public struct FairLoss: ElementwiseLoss {
     public static let spec = LossSpec(
         name: "fair_loss",
