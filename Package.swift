@@ -14,7 +14,8 @@ let package = Package(
         .library(name: "losskit", type: .dynamic, targets: ["LossKitCABI"]),
     ],
     targets: [
-        .target(name: "LossKit"),
+        .target(name: "CLossKitSupport"),
+        .target(name: "LossKit", dependencies: ["CLossKitSupport"]),
         .target(name: "CLossKitRuntime"),
         .target(name: "LossKitCABI", dependencies: ["LossKit", "CLossKitRuntime"]),
         .testTarget(name: "LossKitTests", dependencies: ["LossKit"]),

@@ -2,10 +2,13 @@
 
 `pip install .` (and `pip install -e .`) runs `swift build -c release -Xswiftc -static-stdlib`,
 which makes a library that needs no Swift runtime, copies it next to the extension inside the
-package, and links the extension to it with rpath $ORIGIN. Set LOSSKIT_SWIFT to choose the
-`swift` executable.
+package, and links the extension to it with rpath $ORIGIN. On x86-64 it also builds tuned
+copies for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) into glibc-hwcaps/ subfolders, from which
+the dynamic loader picks the best one for the CPU (LOSSKIT_TUNED_BUILDS=0 skips them). Set
+LOSSKIT_SWIFT to choose the `swift` executable.
 """
 import os
+import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,45 +18,69 @@ from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 LIBRARY = "liblosskit.so"
+# Tuned builds shipped beside the portable one. glibc (>= 2.33) loads
+# $ORIGIN/glibc-hwcaps/<level>/liblosskit.so before $ORIGIN/liblosskit.so on a CPU that
+# supports <level>, so one package runs the best build for the machine it lands on.
+TUNED_LEVELS = ("x86-64-v3", "x86-64-v4")
 
 
-def build_swift_library() -> Path:
-    """Builds liblosskit.so with SwiftPM and returns its path."""
+def build_swift_library(level: str | None = None) -> Path:
+    """Builds liblosskit.so with SwiftPM (portable, or tuned for `level`) and returns its path."""
     swift = os.environ.get("LOSSKIT_SWIFT") or shutil.which("swift")
     if not swift:
         raise RuntimeError("building losskit needs the Swift toolchain: put `swift` on PATH or set LOSSKIT_SWIFT")
     command = [swift, "build", "-c", "release", "--product", "losskit", "-Xswiftc", "-static-stdlib"]
+    scratch = ROOT / ".build"
+    if level:
+        scratch = ROOT / f".build-{level}"
+        command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}"]
     subprocess.run(command, cwd=ROOT, check=True)
-    built = ROOT / ".build" / "release" / LIBRARY
+    built = scratch / "release" / LIBRARY
     if not built.exists():
         raise RuntimeError(f"swift build did not produce {built}")
     return built
 
 
+def tuned_levels() -> tuple[str, ...]:
+    """The tuned builds to make: all on x86-64 unless LOSSKIT_TUNED_BUILDS=0."""
+    if os.environ.get("LOSSKIT_TUNED_BUILDS", "1") == "0" or platform.machine() not in ("x86_64", "AMD64"):
+        return ()
+    return TUNED_LEVELS
+
+
 class BuildWithSwift(build_ext):
-    """build_ext that first builds the Swift library and ships it beside the extension."""
+    """build_ext that first builds the Swift libraries and ships them beside the extension."""
 
     def run(self):
-        library = build_swift_library()
-        self._library_dir = library.parent
+        portable = build_swift_library()
+        tuned = {level: build_swift_library(level) for level in tuned_levels()}
         for ext in self.extensions:
-            ext.library_dirs.append(str(library.parent))
+            ext.library_dirs.append(str(portable.parent))
         super().run()
         for ext in self.extensions:
-            target = Path(self.get_ext_fullpath(ext.name)).parent
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(library, target / LIBRARY)
+            package = Path(self.get_ext_fullpath(ext.name)).parent
+            for relative, library in self._libraries(portable, tuned):
+                (package / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(library, package / relative)
+
+    @staticmethod
+    def _libraries(portable: Path, tuned: dict[str, Path]) -> list[tuple[str, Path]]:
+        """(path inside the package, built file) for every library the package carries."""
+        return [(LIBRARY, portable)] + [(f"glibc-hwcaps/{level}/{LIBRARY}", lib) for level, lib in tuned.items()]
+
+    def _shipped(self) -> list[str]:
+        return [LIBRARY] + [f"glibc-hwcaps/{level}/{LIBRARY}" for level in tuned_levels()]
 
     def get_outputs(self):
-        outputs = super().get_outputs()
-        return outputs + [str(Path(self.get_ext_fullpath(e.name)).parent / LIBRARY) for e in self.extensions]
+        package = Path(self.get_ext_fullpath(self.extensions[0].name)).parent
+        return super().get_outputs() + [str(package / relative) for relative in self._shipped()]
 
     def get_output_mapping(self):
         # Strict editable installs link each regular build output to its in-place copy.
         mapping = super().get_output_mapping()
         if self.inplace:
-            regular = Path(self.build_lib) / "losskit" / LIBRARY
-            mapping[str(regular)] = str(ROOT / "python" / "losskit" / LIBRARY)
+            for relative in self._shipped():
+                mapping[str(Path(self.build_lib) / "losskit" / relative)] = str(ROOT / "python" / "losskit" / relative)
         return mapping
 
 

@@ -49,6 +49,11 @@ LK_API const char *lk_version(void);
 /* @return the library's LK_VERSION_NUMBER, to compare with the header a program was built with. */
 LK_API int32_t lk_version_number(void);
 
+/* @return a JSON object describing this copy of the library: {"version", "isa" (the instruction
+ *         set it was compiled for: "x86-64", "x86-64-v3" or "x86-64-v4"), "cpu_best_isa" (the
+ *         best of those this CPU supports)}. Static, never free it. */
+LK_API const char *lk_build_info(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Status codes and errors
  * ------------------------------------------------------------------------------------------- */
@@ -93,6 +98,22 @@ enum { LK_REDUCTION_NONE = 0, LK_REDUCTION_MEAN = 1, LK_REDUCTION_SUM = 2 };
  * LK_WEIGHTING_RESCALE:    sum(w*l) / n         (PyTorch's BCE `weight`) */
 typedef int32_t lk_weighting;
 enum { LK_WEIGHTING_NORMALIZED = 0, LK_WEIGHTING_RESCALE = 1 };
+
+/* ---------------------------------------------------------------------------------------------
+ * Threads
+ * ------------------------------------------------------------------------------------------- */
+
+/* Sets how many threads large calls may use, for the whole process. Work is split into blocks
+ * whose size does not depend on the thread count and block sums are combined in a fixed
+ * order, so results are bitwise identical for any setting. Calls too small to gain from
+ * threads always run on the calling thread.
+ * @param n  the thread count (at most 1024 are used); 0 restores the default, which is
+ *           LOSSKIT_NUM_THREADS if set to a positive integer, else the CPUs the process may use.
+ * @return LK_OK, or LK_ERR_INVALID_ARGUMENT if n < 0. */
+LK_API lk_status lk_set_num_threads(int32_t n);
+
+/* @return the thread count large calls use now. */
+LK_API int32_t lk_get_num_threads(void);
 
 /* ---------------------------------------------------------------------------------------------
  * Catalogue

@@ -4,6 +4,8 @@
 #include "../../include/losskit.h"
 #include "lk_runtime.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #define LK_STR2(x) #x
@@ -25,6 +27,42 @@ LK_API const char *lk_version(void) { return lk_runtime_version(); }
 LK_API int32_t lk_version_number(void) { return LK_VERSION_NUMBER; }
 
 LK_API const char *lk_last_error(void) { return last_error; }
+
+/* The instruction set this copy of the library was compiled for. The package ships a portable
+ * build and tuned ones in glibc-hwcaps/ subfolders; the dynamic loader picks the best one the
+ * CPU supports, and this says which one it picked. */
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define LK_ISA "x86-64-v4"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define LK_ISA "x86-64-v3"
+#elif defined(__x86_64__)
+#define LK_ISA "x86-64"
+#elif defined(__aarch64__)
+#define LK_ISA "aarch64"
+#else
+#define LK_ISA "unknown"
+#endif
+
+static char build_info[256];
+static pthread_once_t build_info_once = PTHREAD_ONCE_INIT;
+
+static void describe_build(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    const char *best = __builtin_cpu_supports("x86-64-v4")   ? "x86-64-v4"
+                       : __builtin_cpu_supports("x86-64-v3") ? "x86-64-v3"
+                                                             : "x86-64";
+#else
+    const char *best = LK_ISA;
+#endif
+    snprintf(build_info, sizeof build_info, "{\"version\": \"%s\", \"isa\": \"%s\", \"cpu_best_isa\": \"%s\"}",
+             lk_runtime_version(), LK_ISA, best);
+}
+
+LK_API const char *lk_build_info(void) {
+    pthread_once(&build_info_once, describe_build);
+    return build_info;
+}
 
 LK_API const char *lk_status_name(lk_status status) {
     switch (status) {

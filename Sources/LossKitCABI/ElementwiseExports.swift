@@ -46,6 +46,5 @@ private func run<L: ElementwiseLoss, T: LossScalar>(
         column: typed(column, T.self), columnCount: columnCount, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
     try problem.validate(for: L.spec)
-    let result = evaluate(L(parameters: values), problem)
-    lossOut?.pointee = result
+    lossOut?.pointee = T.evaluate(L.self, parameters: values, problem)
 }

@@ -6,11 +6,13 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
     1.3125
     >>> loss, grad, hess = lk.huber_loss(np.array([0.5, 3.0]), np.zeros(2), grad=True, hess=True)
 """
+from ._build import build_info
 from ._catalogue import catalogue
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
 from . import regression
 from .regression import *  # noqa: F403 -- the functions in regression.__all__
+from .threads import get_num_threads, set_num_threads
 from . import _native
 
 __version__ = _native.version()
@@ -18,10 +20,13 @@ __version__ = _native.version()
 __all__ = [
     "__version__",
     "binary_cross_entropy_with_logits",
+    "build_info",
     "catalogue",
     "cross_entropy",
+    "get_num_threads",
     "huber_loss",
     "l1_loss",
     "mse_loss",
+    "set_num_threads",
 ]
 __all__ += regression.__all__

@@ -16,21 +16,32 @@ import numpy as np
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 
 
+_FLOAT32 = np.dtype(np.float32)
+_FLOAT64 = np.dtype(np.float64)
+# The rule below, precomputed for native-byte-order dtypes: the per-call cost matters for
+# small arrays, where the whole call should take about a microsecond.
+_COMPUTED_AS = {np.dtype(t): _FLOAT64 for t in (np.bool_, np.int8, np.int16, np.int32, np.int64,
+                                                 np.uint8, np.uint16, np.uint32, np.uint64)}
+_COMPUTED_AS.update({np.dtype(np.float16): _FLOAT32, _FLOAT32: _FLOAT32, _FLOAT64: _FLOAT64})
+
+
 def computation_dtype(array: np.ndarray, name: str) -> np.dtype:
     """The dtype an array of this dtype is computed in (see the module docstring)."""
-    kind = array.dtype.kind
-    if kind == "f":
-        if array.dtype.itemsize == 8:
-            return np.dtype(np.float64)
-        if array.dtype.itemsize in (2, 4):
-            return np.dtype(np.float32)
-    elif kind in "biu":
-        return np.dtype(np.float64)
+    dtype = _COMPUTED_AS.get(array.dtype)
+    if dtype is not None:
+        return dtype
+    kind, size = array.dtype.kind, array.dtype.itemsize
+    if kind == "f" and size in (2, 4, 8):
+        return _FLOAT64 if size == 8 else _FLOAT32
+    if kind in "biu":
+        return _FLOAT64
     raise TypeError(f"{name}: expected a real numeric array, got dtype {array.dtype}")
 
 
 def as_array(value: Any, name: str) -> np.ndarray:
     """`np.asarray(value)`, refusing None, strings and other non-numeric data by name."""
+    if type(value) is np.ndarray and value.dtype in _COMPUTED_AS:
+        return value
     if value is None:
         raise TypeError(f"{name}: expected an array, got None")
     if isinstance(value, (str, bytes)):
@@ -80,7 +91,8 @@ def reduction_code(reduction: Any) -> int:
 
 
 def check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
+    """A boolean option (True/False only, so a misplaced argument is not silently truthy)."""
+    if value is not True and value is not False and not isinstance(value, np.bool_):
         raise TypeError(f"{name}: expected True or False, got {value!r}")
     return bool(value)
 
@@ -96,6 +108,6 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
 
 def results(loss: Any, grad: np.ndarray | None, hess: np.ndarray | None) -> Any:
     """`loss`, `(loss, grad)`, `(loss, hess)` or `(loss, grad, hess)` as requested."""
-    if grad is None and hess is None:
-        return loss
-    return (loss,) + tuple(x for x in (grad, hess) if x is not None)
+    if hess is None:
+        return loss if grad is None else (loss, grad)
+    return (loss, hess) if grad is None else (loss, grad, hess)

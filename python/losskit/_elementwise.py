@@ -30,7 +30,7 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
     code = reduction_code(reduction)
     want_grad = check_flag(grad, "grad")
     want_hess = check_flag(hess, "hess")
-    values = tuple(as_real(v, n) for n, v in params)
+    values = tuple([as_real(v, n) for n, v in params]) if params else ()
 
     weighting = WEIGHTING_NORMALIZED
     w = None

@@ -86,20 +86,40 @@ static PyObject *raise_status(lk_status status) {
     return NULL;
 }
 
-/* The dtype of the `input` buffer, which every other float buffer must share. */
-static int float_kind(PyObject *obj, const char *name) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous array", name);
-        return -2;
+/* Acquires the `input` buffer, which must hold float32 or float64; its type is the one every
+ * other float buffer of the call must share. Returns the type, or -1 with an exception set. */
+static int acquire_input(arg_buffer *b, PyObject *obj) {
+    b->held = 0;
+    if (PyObject_GetBuffer(obj, &b->view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a C-contiguous array", b->name);
+        return -1;
     }
-    int kind = buffer_kind(&view);
-    PyBuffer_Release(&view);
+    b->held = 1;
+    int kind = buffer_kind(&b->view);
     if (kind != LK_FLOAT32 && kind != LK_FLOAT64) {
-        PyErr_Format(PyExc_TypeError, "%s: expected float32 or float64 elements", name);
-        return -2;
+        PyErr_Format(PyExc_TypeError, "%s: expected float32 or float64 elements", b->name);
+        release(b);
+        return -1;
     }
+    b->count = b->view.len / b->view.itemsize;
     return kind;
+}
+
+/* Reads argument `i` of a fastcall as a C int / long long / double; -1 with an exception set. */
+static int int_arg(PyObject *const *args, int i, long long *out) {
+    *out = PyLong_AsLongLong(args[i]);
+    return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int double_arg(PyObject *const *args, int i, double *out) {
+    *out = PyFloat_AsDouble(args[i]);
+    return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int check_nargs(const char *function, Py_ssize_t nargs, Py_ssize_t expected) {
+    if (nargs == expected) return 0;
+    PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", function, expected, nargs);
+    return -1;
 }
 
 #define N_ELEMENTWISE_BUFFERS 7
@@ -109,14 +129,14 @@ PyDoc_STRVAR(elementwise_doc,
 "Calls lk_elementwise. Arrays are C-contiguous float32 or float64 (all the same type); weight,\n"
 "column, losses, grad and hess may be None. Returns the reduced loss.");
 
-static PyObject *elementwise(PyObject *self, PyObject *args) {
-    int loss_id, weighting, reduction;
-    PyObject *params, *objs[N_ELEMENTWISE_BUFFERS];
+static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (!PyArg_ParseTuple(args, "iO!OOOiOiOOO", &loss_id, &PyTuple_Type, &params, &objs[0], &objs[1],
-                          &objs[2], &weighting, &objs[3], &reduction, &objs[4], &objs[5], &objs[6]))
+    long long loss_id, weighting, reduction;
+    if (check_nargs("elementwise", nargs, 11) || int_arg(args, 0, &loss_id) || int_arg(args, 5, &weighting) ||
+        int_arg(args, 7, &reduction))
         return NULL;
-
+    PyObject *params = args[1];
+    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
     Py_ssize_t n_params = PyTuple_Size(params);
     double values[8];
     if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
@@ -125,28 +145,29 @@ static PyObject *elementwise(PyObject *self, PyObject *args) {
         if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
     }
 
-    int kind = float_kind(objs[0], "input");
-    if (kind < 0) return NULL;
+    /* input, target, weight, column, losses, grad, hess */
+    PyObject *objs[N_ELEMENTWISE_BUFFERS] = {args[2], args[3], args[4], args[6], args[8], args[9], args[10]};
     arg_buffer b[N_ELEMENTWISE_BUFFERS] = {
         {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}};
-    Py_ssize_t n = -1;
-    for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) {
-        int out = i >= 4;
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return NULL;
+    Py_ssize_t n = b[0].count;
+    for (int i = 1; i < N_ELEMENTWISE_BUFFERS; i++) {
         /* weight and column have their own lengths, which the C layer checks against n. */
         Py_ssize_t want = (i == 2 || i == 3) ? -1 : n;
-        if (acquire(&b[i], objs[i], kind, want, out) != 0) {
+        if (acquire(&b[i], objs[i], kind, want, i >= 4) != 0) {
             for (int j = 0; j < i; j++) release(&b[j]);
             return NULL;
         }
-        if (i == 0) n = b[0].count;
     }
 
     double loss = 0.0;
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = lk_elementwise(loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]),
-                            ptr(&b[2]), (size_t)b[2].count, weighting, ptr(&b[3]), (size_t)b[3].count,
-                            reduction, &loss, ptr(&b[4]), ptr(&b[5]), ptr(&b[6]));
+    status = lk_elementwise((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]),
+                            ptr(&b[1]), ptr(&b[2]), (size_t)b[2].count, (lk_weighting)weighting, ptr(&b[3]),
+                            (size_t)b[3].count, (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]),
+                            ptr(&b[6]));
     Py_END_ALLOW_THREADS
     for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) release(&b[i]);
     if (status != LK_OK) return raise_status(status);
@@ -161,30 +182,32 @@ PyDoc_STRVAR(cross_entropy_doc,
 "Calls lk_cross_entropy. logits is (rows * classes) float32 or float64; target_index int64 (rows)\n"
 "or None; target_prob like logits or None; the rest may be None. Returns the reduced loss.");
 
-static PyObject *cross_entropy(PyObject *self, PyObject *args) {
-    Py_ssize_t rows, classes;
-    long long ignore_index;
-    double label_smoothing;
-    int reduction;
-    PyObject *objs[N_CE_BUFFERS];
+static PyObject *cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (!PyArg_ParseTuple(args, "nnOOOOOLdiOOO", &rows, &classes, &objs[0], &objs[1], &objs[2],
-                          &objs[3], &objs[4], &ignore_index, &label_smoothing, &reduction, &objs[5],
-                          &objs[6], &objs[7]))
+    long long rows, classes, ignore_index, reduction;
+    double label_smoothing;
+    if (check_nargs("cross_entropy", nargs, 13) || int_arg(args, 0, &rows) || int_arg(args, 1, &classes) ||
+        int_arg(args, 7, &ignore_index) || double_arg(args, 8, &label_smoothing) || int_arg(args, 9, &reduction))
         return NULL;
-    if (rows < 0 || classes < 0)
-        return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
+    if (rows < 0 || classes < 0) return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
     if (classes > 0 && rows > PY_SSIZE_T_MAX / classes)
         return PyErr_Format(PyExc_ValueError, "rows * classes overflows");
 
-    int kind = float_kind(objs[0], "input");
-    if (kind < 0) return NULL;
-    Py_ssize_t cells = rows * classes;
+    Py_ssize_t cells = (Py_ssize_t)(rows * classes);
+    /* logits, target index, target probabilities, class weight, sample weight, losses, grad, hess */
+    PyObject *objs[N_CE_BUFFERS] = {args[2], args[3], args[4], args[5], args[6], args[10], args[11], args[12]};
     arg_buffer b[N_CE_BUFFERS] = {{"input"},  {"target"}, {"target"}, {"weight"},
                                   {"sample_weight"}, {"losses"}, {"grad"}, {"hess"}};
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return NULL;
+    if (b[0].count != cells) {
+        release(&b[0]);
+        return PyErr_Format(PyExc_ValueError, "input: expected %zd elements, got %zd", cells, b[0].count);
+    }
     const int kinds[N_CE_BUFFERS] = {kind, -1, kind, kind, kind, kind, kind, kind};
-    const Py_ssize_t counts[N_CE_BUFFERS] = {cells, rows, cells, classes, rows, rows, cells, cells};
-    for (int i = 0; i < N_CE_BUFFERS; i++) {
+    const Py_ssize_t counts[N_CE_BUFFERS] = {cells, (Py_ssize_t)rows, cells, (Py_ssize_t)classes,
+                                             (Py_ssize_t)rows, (Py_ssize_t)rows, cells, cells};
+    for (int i = 1; i < N_CE_BUFFERS; i++) {
         if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
             for (int j = 0; j < i; j++) release(&b[j]);
             return NULL;
@@ -195,17 +218,37 @@ static PyObject *cross_entropy(PyObject *self, PyObject *args) {
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
     status = lk_cross_entropy(kind, (size_t)rows, (size_t)classes, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
-                              ptr(&b[3]), ptr(&b[4]), (int64_t)ignore_index, label_smoothing, reduction,
-                              &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]));
+                              ptr(&b[3]), ptr(&b[4]), (int64_t)ignore_index, label_smoothing,
+                              (lk_reduction)reduction, &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]));
     Py_END_ALLOW_THREADS
     for (int i = 0; i < N_CE_BUFFERS; i++) release(&b[i]);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
 }
 
+static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
+    (void)self;
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < INT32_MIN || n > INT32_MAX) return PyErr_Format(PyExc_ValueError, "n: %ld is out of range", n);
+    lk_status status = lk_set_num_threads((int32_t)n);
+    if (status != LK_OK) return raise_status(status);
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_num_threads(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyLong_FromLong(lk_get_num_threads());
+}
+
 static PyObject *catalogue_json(PyObject *self, PyObject *unused) {
     (void)self; (void)unused;
     return PyUnicode_FromString(lk_catalogue_json());
+}
+
+static PyObject *build_info(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    return PyUnicode_FromString(lk_build_info());
 }
 
 static PyObject *version(PyObject *self, PyObject *unused) {
@@ -214,9 +257,12 @@ static PyObject *version(PyObject *self, PyObject *unused) {
 }
 
 static PyMethodDef methods[] = {
-    {"elementwise", elementwise, METH_VARARGS, elementwise_doc},
-    {"cross_entropy", cross_entropy, METH_VARARGS, cross_entropy_doc},
+    {"elementwise", (PyCFunction)(void (*)(void))elementwise, METH_FASTCALL, elementwise_doc},
+    {"cross_entropy", (PyCFunction)(void (*)(void))cross_entropy, METH_FASTCALL, cross_entropy_doc},
+    {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
+    {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},
+    {"build_info", build_info, METH_NOARGS, "Which build of the library runs (lk_build_info)."},
     {"version", version, METH_NOARGS, "The library version (lk_version)."},
     {NULL, NULL, 0, NULL},
 };

@@ -1,6 +1,7 @@
 """Multiclass losses on logits."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,8 +51,9 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
     batched = x[None] if unbatched else x
     classes = batched.shape[1]
     sample_shape = batched.shape[:1] + batched.shape[2:]
-    rows = int(np.prod(sample_shape))
-    logits = np.ascontiguousarray(np.moveaxis(batched, 1, -1)).reshape(rows, classes)
+    rows = math.prod(sample_shape)
+    # The kernel wants (rows, classes): (N, C) already is; (N, C, d...) moves C last.
+    logits = batched if batched.ndim == 2 else np.ascontiguousarray(np.moveaxis(batched, 1, -1)).reshape(rows, classes)
 
     t = as_array(target, "target")
     index = probability = None
@@ -86,8 +88,9 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
 
     def back(a: np.ndarray) -> np.ndarray:
         """A (rows, classes) array in the input's layout."""
-        a = np.moveaxis(a.reshape(sample_shape + (classes,)), -1, 1)
-        return a[0] if unbatched else a
+        if batched.ndim == 2:
+            return a[0] if unbatched else a
+        return np.moveaxis(a.reshape(sample_shape + (classes,)), -1, 1)
 
     loss = losses.reshape(()) if (code == 0 and unbatched) else (
         losses.reshape(sample_shape) if code == 0 else value)

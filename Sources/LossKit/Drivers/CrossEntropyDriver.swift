@@ -119,34 +119,46 @@ public struct CrossEntropyProblem<T: LossScalar> {
 }
 
 /// Runs softmax cross-entropy over every row of a ``CrossEntropyProblem``: ignored rows get loss
-/// 0 and zero derivatives; each other row is summed in `Double`, in row order. Returns the
-/// reduced loss (for ``Reduction/none``, the sum of the row losses).
+/// 0 and zero derivatives; each row's loss is computed in `Double`. Rows are taken in blocks of
+/// about ``accumulationBlock`` logits (a count that depends only on the number of classes), so
+/// the result is the same for any thread count. Returns the reduced loss (for
+/// ``Reduction/none``, the sum of the row losses).
 @inlinable
 public func evaluate<T: LossScalar>(_ p: CrossEntropyProblem<T>) -> Double {
     let denominator = p.reduction == .mean ? p.meanDenominator : 1
-    let scale = denominator > 0 ? 1 / denominator : 0
-    var total = 0.0
-    for i in 0..<p.rows {
-        let z = p.logits + i * p.classes
-        let s = p.rowWeight(i)
-        let grad = p.grad.map { $0 + i * p.classes }
-        let hess = p.hess.map { $0 + i * p.classes }
-        guard s != 0 else {
-            grad?.update(repeating: 0, count: p.classes)
-            hess?.update(repeating: 0, count: p.classes)
-            if p.reduction == .none { p.losses![i] = 0 }
-            continue
+    let scale = T(denominator > 0 ? 1 / denominator : 0)
+    let rowsPerBlock = Swift.max(1, accumulationBlock / Swift.max(p.classes, 1))
+    let blocks = (p.rows + rowsPerBlock - 1) / rowsPerBlock
+    let total = Parallel.sum(blocks: blocks) { b in
+        var sum = 0.0
+        for i in (b * rowsPerBlock)..<Swift.min((b + 1) * rowsPerBlock, p.rows) {
+            sum += crossEntropyRow(p, i, scale)
         }
-        let a = { (c: Int, lanes: Int) in p.coefficients(row: i, c, lanes) }
-        let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, coefficients: a)
-        let rowLoss = Double(s) * sums.loss
-        total += rowLoss
-        if p.reduction == .none { p.losses![i] = T(rowLoss) }
-        if grad != nil || hess != nil {
-            SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums,
-                                               scale: s * T(scale), coefficients: a,
-                                               grad: grad, hess: hess)
-        }
+        return sum
     }
     return p.reduction == .mean ? (denominator > 0 ? total / denominator : 0) : total
+}
+
+/// Row i of ``evaluate(_:)``: writes its outputs and returns its weighted loss.
+@inlinable
+func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ scale: T) -> Double {
+    let z = p.logits + i * p.classes
+    let s = p.rowWeight(i)
+    let grad = p.grad.map { $0 + i * p.classes }
+    let hess = p.hess.map { $0 + i * p.classes }
+    guard s != 0 else {
+        grad?.update(repeating: 0, count: p.classes)
+        hess?.update(repeating: 0, count: p.classes)
+        if p.reduction == .none { p.losses![i] = 0 }
+        return 0
+    }
+    let a = { (c: Int, lanes: Int) in p.coefficients(row: i, c, lanes) }
+    let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, coefficients: a)
+    let rowLoss = Double(s) * sums.loss
+    if p.reduction == .none { p.losses![i] = T(rowLoss) }
+    if grad != nil || hess != nil {
+        SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
+                                           coefficients: a, grad: grad, hess: hess)
+    }
+    return rowLoss
 }

@@ -89,12 +89,10 @@ public func evaluate<L: ElementwiseLoss, T: LossScalar>(_ loss: L, _ p: Elementw
     let denominator = p.reduction == .mean ? p.meanDenominator : 1
     // Mean over an empty set: 0 with zero derivatives (see Reduction.mean).
     let scale: T = denominator > 0 ? T(1 / denominator) : 0
-    var total = 0.0
-    var start = 0
-    while start < p.count {
-        let end = Swift.min(start + accumulationBlock, p.count)
-        total += elementwiseBlock(loss, p, start, end, scale)
-        start = end
+    let blocks = (p.count + accumulationBlock - 1) / accumulationBlock
+    let total = Parallel.sum(blocks: blocks) { b in
+        let start = b * accumulationBlock
+        return elementwiseBlock(loss, p, start, Swift.min(start + accumulationBlock, p.count), scale)
     }
     if p.reduction == .mean { return denominator > 0 ? total / denominator : 0 }
     return total

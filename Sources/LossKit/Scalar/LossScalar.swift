@@ -21,6 +21,13 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _log1p(_ x: Self) -> Self
     /// e^x - 1, accurate for small x.
     static func _expm1(_ x: Self) -> Self
+
+    /// Runs the elementwise loss `loss` (a catalogue type) with `parameters` on `problem`,
+    /// specialised for this scalar type (see `Drivers/Dispatch.swift`).
+    static func evaluate(_ loss: any ElementwiseLoss.Type, parameters: [Double],
+                         _ problem: ElementwiseProblem<Self>) -> Double
+    /// Runs softmax cross-entropy on `problem`, specialised for this scalar type.
+    static func evaluate(_ problem: CrossEntropyProblem<Self>) -> Double
 }
 
 extension Float: LossScalar {

@@ -1,0 +1,26 @@
+/// The ``LossScalar`` driver entry points, for callers that know the scalar type only at run
+/// time (the C ABI's `dtype` argument). Each scalar type implements them with concrete calls,
+/// so the drivers run specialised for `Float` or `Double`; a generic call through an
+/// existential type would run unspecialised, lane by lane through witness tables, about 100x
+/// slower.
+extension Float {
+    public static func evaluate(_ loss: any ElementwiseLoss.Type, parameters: [Double],
+                                _ problem: ElementwiseProblem<Float>) -> Double {
+        loss.evaluate(parameters: parameters, problem)
+    }
+
+    public static func evaluate(_ problem: CrossEntropyProblem<Float>) -> Double {
+        LossKit.evaluate(problem)
+    }
+}
+
+extension Double {
+    public static func evaluate(_ loss: any ElementwiseLoss.Type, parameters: [Double],
+                                _ problem: ElementwiseProblem<Double>) -> Double {
+        loss.evaluate(parameters: parameters, problem)
+    }
+
+    public static func evaluate(_ problem: CrossEntropyProblem<Double>) -> Double {
+        LossKit.evaluate(problem)
+    }
+}

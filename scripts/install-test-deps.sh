@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the test suite compares LossKit against: PyTorch (CPU), JAX/optax,
+# scikit-learn, scipy, XGBoost, LightGBM and pytest. Safe to run repeatedly.
+set -euo pipefail
+python=${PYTHON:-python3}
+pip() { "$python" -m pip install --disable-pip-version-check --root-user-action=ignore -q "$@"; }
+
+pip "setuptools>=70.1" wheel pytest numpy scipy scikit-learn "jax[cpu]" optax xgboost lightgbm
+# PyTorch's CPU-only wheel keeps the install small; the default PyPI wheel pulls CUDA
+# libraries (gigabytes) that a CPU library's tests do not need, so it is the fallback only.
+if ! "$python" -c "import torch" 2>/dev/null; then
+    pip "torch==2.13.0+cpu" 2>/dev/null || pip torch
+fi

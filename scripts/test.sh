@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs LossKit and everything its tests need, then runs every test:
+# the Swift tests (swift test) and the Python suite, which also compiles and runs the C ABI
+# tests and the header check. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+
+bash scripts/install-test-deps.sh
+"$python" -m pip install --disable-pip-version-check --root-user-action=ignore -q .
+
+echo "== Swift tests"
+swift test 2>&1 | tail -n 25   # pipefail: a failing swift test stops the script
+
+# Run from outside the source tree so the installed package is what gets imported.
+cd python/tests
+echo "== Python, C ABI and header tests on the portable build"
+# LD_LIBRARY_PATH is searched before the extension's rpath, so a folder holding only the
+# portable library forces it even on a CPU for which a tuned build is installed.
+portable=$(mktemp -d)
+trap 'rm -rf "$portable"' EXIT
+cp "$("$python" -c 'import losskit, pathlib; print(pathlib.Path(losskit.__file__).parent)')/liblosskit.so" "$portable/"
+LD_LIBRARY_PATH="$portable" LOSSKIT_EXPECT_ISA=x86-64 "$python" -m pytest -q -p no:cacheprovider --rootdir=. .
+
+echo "== Python, C ABI and header tests on the build the loader picks for this CPU"
+"$python" -m pytest -q -p no:cacheprovider --rootdir=. .
