@@ -26,6 +26,7 @@ public struct EpsilonInsensitiveLoss: ElementwiseLoss {
         self.squared = squared
     }
     public init(parameters: [Double]) { self.init(epsilon: parameters[0], squared: parameters[1] != 0) }
+    public var parameters: [Double] { [epsilon, squared ? 1 : 0] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

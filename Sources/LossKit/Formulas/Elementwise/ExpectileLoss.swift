@@ -20,6 +20,7 @@ public struct ExpectileLoss: ElementwiseLoss {
 
     public init(expectile: Double = 0.5) { self.expectile = expectile }
     public init(parameters: [Double]) { self.init(expectile: parameters[0]) }
+    public var parameters: [Double] { [expectile] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

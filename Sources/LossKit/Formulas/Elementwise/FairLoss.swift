@@ -18,6 +18,7 @@ public struct FairLoss: ElementwiseLoss {
 
     public init(c: Double = 1) { self.c = c }
     public init(parameters: [Double]) { self.init(c: parameters[0]) }
+    public var parameters: [Double] { [c] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

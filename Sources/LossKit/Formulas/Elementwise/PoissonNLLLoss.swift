@@ -42,6 +42,7 @@ public struct PoissonNLLLoss: ElementwiseLoss {
     public init(parameters: [Double]) {
         self.init(logInput: parameters[0] != 0, full: parameters[1] != 0, eps: parameters[2])
     }
+    public var parameters: [Double] { [logInput ? 1 : 0, full ? 1 : 0, eps] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

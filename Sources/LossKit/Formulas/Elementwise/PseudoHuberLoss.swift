@@ -20,6 +20,7 @@ public struct PseudoHuberLoss: ElementwiseLoss {
 
     public init(delta: Double = 1) { self.delta = delta }
     public init(parameters: [Double]) { self.init(delta: parameters[0]) }
+    public var parameters: [Double] { [delta] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

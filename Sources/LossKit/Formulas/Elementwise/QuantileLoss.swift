@@ -19,6 +19,7 @@ public struct QuantileLoss: ElementwiseLoss {
 
     public init(quantile: Double = 0.5) { self.quantile = quantile }
     public init(parameters: [Double]) { self.init(quantile: parameters[0]) }
+    public var parameters: [Double] { [quantile] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

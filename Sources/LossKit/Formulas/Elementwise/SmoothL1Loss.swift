@@ -18,6 +18,7 @@ public struct SmoothL1Loss: ElementwiseLoss {
 
     public init(beta: Double = 1) { self.beta = beta }
     public init(parameters: [Double]) { self.init(beta: parameters[0]) }
+    public var parameters: [Double] { [beta] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {

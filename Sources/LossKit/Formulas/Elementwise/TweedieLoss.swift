@@ -24,6 +24,7 @@ public struct TweedieLoss: ElementwiseLoss {
 
     public init(power: Double = 1.5) { self.power = power }
     public init(parameters: [Double]) { self.init(power: parameters[0]) }
+    public var parameters: [Double] { [power] }
 
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {
