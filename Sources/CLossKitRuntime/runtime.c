@@ -13,9 +13,15 @@
 
 static _Thread_local char last_error[1024];
 
+/* Copies as much of `message` as fits, never cutting a UTF-8 character in half (a partial one
+ * would make the whole message undecodable, e.g. for Python). */
 void lk_runtime_set_error(const char *message) {
-    strncpy(last_error, message ? message : "", sizeof last_error - 1);
-    last_error[sizeof last_error - 1] = '\0';
+    if (!message) message = "";
+    size_t n = strnlen(message, sizeof last_error - 1);
+    if (message[n] != '\0')
+        while (n > 0 && ((unsigned char)message[n] & 0xC0) == 0x80) n--; /* back to the lead byte */
+    memcpy(last_error, message, n);
+    last_error[n] = '\0';
 }
 
 const char *lk_runtime_version(void) {

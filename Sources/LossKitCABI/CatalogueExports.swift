@@ -10,12 +10,12 @@ nonisolated(unsafe) let catalogueJSON: UnsafeMutablePointer<CChar> = {
     return buffer
 }()
 
-@_cdecl("lk_catalogue_json")
+@c
 public func lk_catalogue_json() -> UnsafePointer<CChar> {
     UnsafePointer(catalogueJSON)
 }
 
-@_cdecl("lk_loss_id")
+@c
 public func lk_loss_id(_ name: UnsafePointer<CChar>?, _ id: UnsafeMutablePointer<Int32>?) -> Int32 {
     guarded { () throws(LossKitError) in
         guard let name else { throw LossKitError(.nullPointer, "name is NULL") }

@@ -1,6 +1,6 @@
 import LossKit
 
-@_cdecl("lk_cross_entropy")
+@c
 public func lk_cross_entropy(
     _ dtype: Int32, _ rows: UInt, _ classes: UInt, _ logits: UnsafeRawPointer?,
     _ targetIndex: UnsafePointer<Int64>?, _ targetProb: UnsafeRawPointer?,

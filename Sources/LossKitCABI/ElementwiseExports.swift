@@ -1,6 +1,6 @@
 import LossKit
 
-@_cdecl("lk_elementwise")
+@c
 public func lk_elementwise(
     _ loss: Int32, _ params: UnsafePointer<Double>?, _ nParams: UInt,
     _ dtype: Int32, _ n: UInt, _ input: UnsafeRawPointer?, _ target: UnsafeRawPointer?,
@@ -12,7 +12,13 @@ public func lk_elementwise(
     guarded { () throws(LossKitError) in
         let type = try Catalogue.elementwiseLoss(id: Int(loss))
         let count = try length(n, "n")
-        let paramCount = try length(nParams, "n_params")
+        // The count is checked before params is read: a wrong n_params says nothing about how
+        // many values params really holds, and copying a huge n_params would trap.
+        let paramCount = type.spec.parameters.count
+        guard nParams == UInt(paramCount) else {
+            throw LossKitError(.invalidArgument,
+                "n_params: \(type.spec.name) takes \(paramCount) parameter(s), got \(nParams)")
+        }
         let values = try required(params, "params", count: paramCount)
             .map { Array(UnsafeBufferPointer(start: $0, count: paramCount)) } ?? []
         try type.spec.validate(values)

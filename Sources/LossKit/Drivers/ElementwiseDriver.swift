@@ -103,25 +103,38 @@ public func evaluate<L: ElementwiseLoss, T: LossScalar>(_ loss: L, _ p: Elementw
 func elementwiseBlock<L: ElementwiseLoss, T: LossScalar>(
     _ loss: L, _ p: ElementwiseProblem<T>, _ start: Int, _ end: Int, _ scale: T
 ) -> Double {
-    typealias V = T.Vector
-    let width = V.scalarCount
-    var acc = V.zero
+    let width = T.Vector.scalarCount
+    var acc = T.Vector.zero
     var i = start
-    while i < end {
-        let lanes = Swift.min(width, end - i)
-        let x = load(p.input, i, lanes)
-        let y = load(p.target, i, lanes)
-        let w = p.weight.map { gather($0, i, lanes, period: p.count / p.weightCount) } ?? V(repeating: 1)
-        let c = p.column.map { cycle($0, i, lanes, period: p.columnCount) } ?? V(repeating: 1)
-        let terms = loss.evaluate(x, y, column: c)
-        var wl = w * terms.loss
-        if lanes < width { wl = wl.replacing(with: 0, where: laneMask(V.self, lanes)) }
-        acc += wl
-        let ws = w * V(repeating: scale)
-        if let out = p.losses, p.reduction == .none { store(wl, out, i, lanes) }
-        if let out = p.grad { store(ws * terms.grad, out, i, lanes) }
-        if let out = p.hess { store(ws * terms.hess, out, i, lanes) }
-        i += lanes
+    // Full vectors with a lane count the compiler sees as constant (so every load, store and
+    // mask below is a single vector operation), then at most one partial vector.
+    while i + width <= end {
+        acc += elementwiseStep(loss, p, i, width, scale)
+        i += width
     }
+    if i < end { acc += elementwiseStep(loss, p, i, end - i, scale) }
     return acc.sumInDouble
+}
+
+/// Elements [i, i + lanes) (lanes <= the vector width): evaluates the loss, writes the
+/// requested outputs and returns the weighted losses, 0 in padding lanes.
+@inlinable @inline(__always)
+func elementwiseStep<L: ElementwiseLoss, T: LossScalar>(
+    _ loss: L, _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int, _ scale: T
+) -> T.Vector {
+    typealias V = T.Vector
+    let x = load(p.input, i, lanes)
+    let y = load(p.target, i, lanes)
+    var w = V(repeating: 1)
+    if let weight = p.weight { w = gather(weight, i, lanes, period: p.count / p.weightCount) }
+    var c = V(repeating: 1)
+    if let column = p.column { c = cycle(column, i, lanes, period: p.columnCount) }
+    let terms = loss.evaluate(x, y, column: c)
+    var wl = w * terms.loss
+    if lanes < V.scalarCount { wl = wl.replacing(with: 0, where: laneMask(V.self, lanes)) }
+    let ws = w * V(repeating: scale)
+    if p.reduction == .none, let out = p.losses { store(wl, out, i, lanes) }
+    if let out = p.grad { store(ws * terms.grad, out, i, lanes) }
+    if let out = p.hess { store(ws * terms.hess, out, i, lanes) }
+    return wl
 }
