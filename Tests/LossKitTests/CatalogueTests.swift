@@ -10,7 +10,11 @@ struct CatalogueTests {
     @Test func namesAreUniqueAndKindsOrdered() throws {
         let specs = Catalogue.specs
         #expect(Set(specs.map(\.name)).count == specs.count)
-        #expect(specs.map(\.name) == ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy_with_logits", "cross_entropy"])
+        #expect(specs.map(\.name) == ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy_with_logits",
+                                       "smooth_l1_loss", "log_cosh_loss", "pseudo_huber_loss", "fair_loss",
+                                       "quantile_loss", "expectile_loss", "epsilon_insensitive_loss", "mape_loss",
+                                       "squared_log_error_loss", "poisson_nll_loss", "gamma_loss", "tweedie_loss",
+                                       "cross_entropy"])
         for (id, type) in Catalogue.elementwise.enumerated() {
             #expect(specs[id].name == type.spec.name && specs[id].kind == .elementwise)
             #expect(try Catalogue.elementwiseLoss(id: id).spec.name == type.spec.name)
@@ -50,6 +54,7 @@ struct CatalogueTests {
                 #expect(bound(json["upper"], null: .infinity) == p.upper, "\(p.name)")
                 #expect(json["lower_inclusive"] as? Bool == p.lowerInclusive)
                 #expect(json["upper_inclusive"] as? Bool == p.upperInclusive)
+                #expect(json["flag"] as? Bool == p.isFlag)
             }
         }
         let bce = try #require(losses.first { $0["name"] as? String == "binary_cross_entropy_with_logits" })
