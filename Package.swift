@@ -1,5 +1,9 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Absolute path of a file in this package (the linker does not run in the package folder).
+let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 
 /// LossKit: losses with fused gradients and Hessians.
 ///
@@ -17,7 +21,10 @@ let package = Package(
         .target(name: "CLossKitSupport"),
         .target(name: "LossKit", dependencies: ["CLossKitSupport"]),
         .target(name: "CLossKitRuntime"),
-        .target(name: "LossKitCABI", dependencies: ["LossKit", "CLossKitRuntime"]),
+        .target(
+            name: "LossKitCABI", dependencies: ["LossKit", "CLossKitRuntime"],
+            exclude: ["exports.map"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(packageDirectory)/Sources/LossKitCABI/exports.map"])]),
         .testTarget(name: "LossKitTests", dependencies: ["LossKit"]),
     ]
 )

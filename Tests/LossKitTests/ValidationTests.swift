@@ -24,10 +24,10 @@ struct ValidationTests {
     }
 
     @Test func elementwiseColumnParameter() {
-        expectError(.invalidArgument, mentioning: "per-column parameter") {
+        expectError(.invalidArgument, mentioning: "pos_weight must be finite") {
             _ = try ElementwiseCall(input: x, target: y, column: [1, -0.5]).run(BinaryCrossEntropyWithLogits(), as: Double.self)
         }
-        expectError(.shapeMismatch, mentioning: "per-column parameter has 4 values") {
+        expectError(.shapeMismatch, mentioning: "pos_weight has 4 values") {
             _ = try ElementwiseCall(input: x, target: y, column: [1, 1, 1, 1]).run(BinaryCrossEntropyWithLogits(), as: Float.self)
         }
     }

@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "train a digits classifier with LossKit's fused cross-entropy gradient"),
     "losses": ("losses_table", "list the losses, formulas, parameters and derivatives"),
+    "bench": ("bench", "time LossKit's loss + gradient against numpy, PyTorch and JAX"),
 }
 
 

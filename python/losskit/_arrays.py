@@ -8,12 +8,14 @@ and non-native-byte-order arrays are copied into contiguous native arrays first.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
 
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 _FLOAT32 = np.dtype(np.float32)
@@ -55,10 +57,18 @@ def as_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
+def contiguous(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """`array` as a C-contiguous, native-byte-order array of `dtype`, copied only if needed.
+
+    Unlike `np.ascontiguousarray`, which turns a 0-d array into shape (1,), this keeps the
+    shape, so scalar inputs and scalar parameters such as `pos_weight=2.0` stay scalars."""
+    return np.asarray(array, dtype=dtype, order="C")
+
+
 def as_input(value: Any, name: str = "input") -> np.ndarray:
     """The input (predictions) as a contiguous array of its computation dtype."""
     array = as_array(value, name)
-    return np.ascontiguousarray(array, dtype=computation_dtype(array, name))
+    return contiguous(array, computation_dtype(array, name))
 
 
 def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -66,20 +76,26 @@ def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | Non
     array = as_array(value, name)
     if shape is not None and array.shape != shape:
         raise ValueError(f"{name}: expected shape {shape}, got {array.shape}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    return contiguous(array, dtype)
 
 
 def as_real(value: Any, name: str) -> float:
-    """A real scalar parameter as float (range checks happen in the library)."""
+    """A real scalar parameter as float (range checks happen in the library). An integer too
+    large for a float becomes ±inf, which the library then refuses by name."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def as_int(value: Any, name: str) -> int:
-    """An integer option."""
+    """An integer option, which the C ABI takes as int64."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    if not INT64_MIN <= int(value) <= INT64_MAX:
+        raise ValueError(f"{name}: expected an integer in the int64 range, got {value}")
     return int(value)
 
 
@@ -103,7 +119,7 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
     if array.shape != shape and not (len(shape) >= 1 and array.shape == shape[:1]):
         per_sample = f" or {shape[:1]}" if len(shape) >= 1 else ""
         raise ValueError(f"sample_weight: expected shape {shape}{per_sample}, got {array.shape}")
-    return np.ascontiguousarray(array, dtype=dtype)
+    return contiguous(array, dtype)
 
 
 def results(loss: Any, grad: np.ndarray | None, hess: np.ndarray | None) -> Any:

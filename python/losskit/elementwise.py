@@ -12,8 +12,9 @@
   result is then `(loss, grad)`, `(loss, hess)` or `(loss, grad, hess)`.
 * dtypes: see `losskit._arrays` (float32/float64 native; float16 in float32; integers and
   booleans in float64).
-* NaN in `input` or `target` gives NaN in that element's loss and derivatives (and in a
-  reduced loss); it is not an error.
+* NaN in `input` or `target` gives NaN in that element's loss and gradient (and in a
+  reduced loss), and in its Hessian unless that is piecewise constant (mse, l1, huber);
+  it is not an error.
 """
 from __future__ import annotations
 

@@ -504,8 +504,8 @@ static void test_elementwise_errors(void) {
     double negative_w[3] = {1, -1, 1}, nan_w[3] = {1, NAN, 1}, negative_col[2] = {1, -0.5};
     expect_error("negative weight", EW(mse, NULL, 0, LK_FLOAT64, 6, x, y, negative_w, 3, 0, NULL, 0, 1, NULL), LK_ERR_INVALID_ARGUMENT, "weight");
     expect_error("NaN weight", EW(mse, NULL, 0, LK_FLOAT64, 6, x, y, nan_w, 3, 0, NULL, 0, 1, NULL), LK_ERR_INVALID_ARGUMENT, "weight");
-    expect_error("n_column 4 does not divide n 6", EW(bce, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, w, 4, 1, NULL), LK_ERR_SHAPE, "per-column");
-    expect_error("negative pos_weight", EW(bce, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, negative_col, 2, 1, NULL), LK_ERR_INVALID_ARGUMENT, "per-column");
+    expect_error("n_column 4 does not divide n 6", EW(bce, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, w, 4, 1, NULL), LK_ERR_SHAPE, "pos_weight");
+    expect_error("negative pos_weight", EW(bce, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, negative_col, 2, 1, NULL), LK_ERR_INVALID_ARGUMENT, "pos_weight");
     expect_error("n = SIZE_MAX", EW(mse, NULL, 0, LK_FLOAT64, SIZE_MAX, x, y, NULL, 0, 0, NULL, 0, 1, NULL), LK_ERR_SHAPE, "n =");
     expect_error("n = SIZE_MAX / 2", EW(mse, NULL, 0, LK_FLOAT32, SIZE_MAX / 2, x, y, NULL, 0, 0, NULL, 0, 1, NULL), LK_ERR_SHAPE, "n =");
     expect_error("n_weight = SIZE_MAX", EW(mse, NULL, 0, LK_FLOAT64, 6, x, y, w, SIZE_MAX, 0, NULL, 0, 1, NULL), LK_ERR_SHAPE, "n_weight");

@@ -39,8 +39,11 @@ public struct ElementwiseProblem<T: LossScalar> {
     }
 
     /// Checks lengths, the weight and column values, and the input and target domains of
-    /// `spec`. Every entry point calls this before any loss touches memory.
+    /// `spec`. Every entry point calls this before any loss touches memory. Errors name the
+    /// weight as the user passed it (`sample_weight` when normalized, `weight` when rescaling)
+    /// and the column by the loss's ``LossSpec/columnParameter`` (e.g. `pos_weight`).
     public func validate(for spec: LossSpec) throws(LossKitError) {
+        let columnName = spec.columnParameter ?? "column"
         guard count >= 0 else { throw LossKitError(.shapeMismatch, "count must be >= 0, got \(count)") }
         try spec.inputDomain.check(input, count, "input", loss: spec.name)
         try spec.targetDomain.check(target, count, "target", loss: spec.name)
@@ -49,14 +52,14 @@ public struct ElementwiseProblem<T: LossScalar> {
                 throw LossKitError(.shapeMismatch,
                     "weight has \(weightCount) values, which does not divide the \(count) input elements")
             }
-            try checkNonNegativeFinite(weight!, weightCount, "weight")
+            try checkNonNegativeFinite(weight!, weightCount, weighting == .normalized ? "sample_weight" : "weight")
         }
         if column != nil {
             guard columnCount > 0 ? count % columnCount == 0 : count == 0 else {
                 throw LossKitError(.shapeMismatch,
-                    "the per-column parameter has \(columnCount) values, which does not divide the \(count) input elements")
+                    "\(columnName) has \(columnCount) values, which does not divide the \(count) input elements")
             }
-            try checkNonNegativeFinite(column!, columnCount, "per-column parameter")
+            try checkNonNegativeFinite(column!, columnCount, columnName)
         }
         if reduction == .none && losses == nil && count > 0 {
             throw LossKitError(.nullPointer, "reduction 'none' needs an output array for the losses")

@@ -1,0 +1,108 @@
+"""The catalogue published by the library is the single source of truth: every public loss is
+in it, and each Python function's keyword defaults and accepted ranges are the catalogue's,
+so the Python layer and the core cannot drift apart."""
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import losskit as lk
+
+ENTRIES = lk.catalogue()
+NAMES = [e["name"] for e in ENTRIES]
+
+# Keyword options every loss has, with their defaults, besides the catalogue's numeric
+# parameters and its column parameter.
+OPTIONS = {"reduction": "mean", "sample_weight": None, "grad": False, "hess": False}
+# PyTorch options some losses have (not numeric parameters, so not in the catalogue), with
+# the only default each may have.
+TORCH_OPTIONS = {"weight": None, "ignore_index": -100}
+
+# Valid arguments for one call of a loss of each kind.
+SAMPLE_ARGS = {
+    "elementwise": (np.array([0.2, -1.5, 3.0]), np.array([0.0, 1.0, 0.5])),
+    "cross_entropy": (np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]]), np.array([2, 0])),
+}
+
+
+def public_losses():
+    """Names in losskit.__all__ that are functions taking (input, target, ...)."""
+    names = []
+    for name in lk.__all__:
+        obj = getattr(lk, name)
+        if inspect.isfunction(obj):
+            params = list(inspect.signature(obj).parameters)
+            if params[:2] == ["input", "target"]:
+                names.append(name)
+    return names
+
+
+def test_every_public_loss_is_in_the_catalogue_and_back():
+    assert sorted(public_losses()) == sorted(NAMES)
+
+
+def test_ids_are_positions_and_names_are_unique():
+    assert [e["id"] for e in ENTRIES] == list(range(len(ENTRIES)))
+    assert len(set(NAMES)) == len(NAMES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_entry_is_complete(entry):
+    assert entry["kind"] in SAMPLE_ARGS
+    assert entry["formula"] and entry["derivatives"]
+    for p in entry["parameters"]:
+        assert set(p) == {"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive"}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_python_signature_matches_the_catalogue(entry):
+    """(input, target, *, ...): every option after target is keyword-only, each catalogue
+    parameter is a keyword with the catalogue's default, the column parameter defaults to
+    None, and any other keyword is a shared option or a PyTorch option with its default."""
+    sig = inspect.signature(getattr(lk, entry["name"]))
+    params = list(sig.parameters.values())
+    assert [p.name for p in params[:2]] == ["input", "target"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:])
+    expected = dict(OPTIONS)
+    if entry["column_parameter"]:
+        expected[entry["column_parameter"]] = None
+    expected.update({p["name"]: p["default"] for p in entry["parameters"]})
+    actual = {p.name: p.default for p in params[2:]}
+    expected.update({k: v for k, v in TORCH_OPTIONS.items() if k in actual})
+    assert actual == expected
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
+def test_defaults_are_the_values_used(entry):
+    """Omitting a parameter computes exactly what passing the catalogue default does."""
+    fn = getattr(lk, entry["name"])
+    args = SAMPLE_ARGS[entry["kind"]]
+    explicit = {p["name"]: p["default"] for p in entry["parameters"]}
+    assert fn(*args, grad=True)[0] == fn(*args, grad=True, **explicit)[0]
+    np.testing.assert_array_equal(fn(*args, grad=True)[1], fn(*args, grad=True, **explicit)[1])
+
+
+def bound_cases():
+    """(loss, parameter, value, accepted) at and beyond each finite bound of each parameter."""
+    for entry in ENTRIES:
+        for p in entry["parameters"]:
+            for bound, inclusive, outward in ((p["lower"], p["lower_inclusive"], -1),
+                                              (p["upper"], p["upper_inclusive"], +1)):
+                if bound is None:
+                    continue
+                beyond = bound + outward * max(abs(bound), 1.0) * 1e-6
+                yield pytest.param(entry, p["name"], bound, inclusive, id=f"{entry['name']}-{p['name']}={bound}")
+                yield pytest.param(entry, p["name"], beyond, False, id=f"{entry['name']}-{p['name']}={beyond}")
+            yield pytest.param(entry, p["name"], math.nan, False, id=f"{entry['name']}-{p['name']}=nan")
+
+
+@pytest.mark.parametrize("entry, parameter, value, accepted", list(bound_cases()))
+def test_parameter_ranges_are_enforced_as_published(entry, parameter, value, accepted):
+    fn = getattr(lk, entry["name"])
+    args = SAMPLE_ARGS[entry["kind"]]
+    if accepted:
+        assert np.isfinite(fn(*args, **{parameter: value}))
+    else:
+        with pytest.raises(ValueError, match=parameter):
+            fn(*args, **{parameter: value})
