@@ -122,8 +122,9 @@ LK_API int32_t lk_get_num_threads(void);
 /* @return the catalogue of losses as a JSON document (UTF-8, NUL-terminated):
  *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise" or
  *         "cross_entropy"), "parameters": [{"name", "default", "lower", "lower_inclusive",
- *         "upper", "upper_inclusive"}], "column_parameter", "input_domain", "target_domain",
- *         "formula", "derivatives"}]}. Domains are "real", "non_negative", "positive",
+ *         "upper", "upper_inclusive", "flag"}], "column_parameter", "input_domain",
+ *         "target_domain", "formula", "derivatives"}]}. A parameter with "flag": true is a
+ *         boolean option: pass exactly 0.0 (false) or 1.0 (true). Domains are "real", "non_negative", "positive",
  *         "unit_interval", "zero_one", "signs" or "above_minus_one"; lk_elementwise checks
  *         every input and target element against them (NaN always passes).
  *         A loss's id is its position in "losses" and never changes. Infinite bounds are

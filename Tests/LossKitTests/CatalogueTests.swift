@@ -57,6 +57,7 @@ struct CatalogueTests {
                 #expect(bound(json["upper"], null: .infinity) == p.upper, "\(p.name)")
                 #expect(json["lower_inclusive"] as? Bool == p.lowerInclusive)
                 #expect(json["upper_inclusive"] as? Bool == p.upperInclusive)
+                #expect(json["flag"] as? Bool == p.isFlag)
             }
         }
         let bce = try #require(losses.first { $0["name"] as? String == "binary_cross_entropy_with_logits" })

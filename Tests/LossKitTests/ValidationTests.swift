@@ -115,8 +115,12 @@ struct ValidationTests {
     }
 
     @Test func unknownLossId() {
-        for id in [-1, Catalogue.elementwise.count, Int(Int32.max)] {
+        for id in [-1, Catalogue.entries.count, Int(Int32.max)] {
             expectError(.unknownLoss, mentioning: "id \(id)") { _ = try Catalogue.elementwiseLoss(id: id) }
+        }
+        let crossEntropy = Catalogue.specs.firstIndex { $0.name == "cross_entropy" }!
+        expectError(.unknownLoss, mentioning: "cross_entropy, which is not elementwise") {
+            _ = try Catalogue.elementwiseLoss(id: crossEntropy)
         }
     }
 }

@@ -10,6 +10,8 @@ from ._build import build_info
 from ._catalogue import catalogue
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
+from . import regression
+from .regression import *  # noqa: F403 -- the functions in regression.__all__
 from .threads import get_num_threads, set_num_threads
 from . import _native
 
@@ -27,3 +29,4 @@ __all__ = [
     "mse_loss",
     "set_num_threads",
 ]
+__all__ += regression.__all__

@@ -11,6 +11,8 @@ from ._catalogue import catalogue
 
 
 def _parameter(p: dict[str, Any]) -> str:
+    if p.get("flag"):
+        return f"`{p['name']}={bool(p['default'])}` (boolean)"
     lower = "-inf" if p["lower"] is None else f"{p['lower']:g}"
     upper = "inf" if p["upper"] is None else f"{p['upper']:g}"
     interval = ("[" if p["lower_inclusive"] else "(") + f"{lower}, {upper}" + ("]" if p["upper_inclusive"] else ")")

@@ -19,11 +19,35 @@ OPTIONS = {"reduction": "mean", "sample_weight": None, "grad": False, "hess": Fa
 # the only default each may have.
 TORCH_OPTIONS = {"weight": None, "ignore_index": -100}
 
-# Valid arguments for one call of a loss of each kind.
+# Valid arguments for one call of a loss of each kind; elementwise inputs and targets by the
+# domain the catalogue publishes for them (a new domain needs a row here).
 SAMPLE_ARGS = {
     "elementwise": (np.array([0.2, -1.5, 3.0]), np.array([0.0, 1.0, 0.5])),
     "cross_entropy": (np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]]), np.array([2, 0])),
 }
+DOMAIN_SAMPLES = {
+    "real": np.array([0.2, -1.5, 3.0]),
+    "above_minus_one": np.array([0.2, -0.5, 3.0]),
+    "non_negative": np.array([0.0, 1.0, 0.5]),
+    "positive": np.array([0.25, 1.0, 0.5]),
+    "unit_interval": np.array([0.0, 1.0, 0.5]),
+    "zero_one": np.array([0.0, 1.0, 1.0]),
+    "signs": np.array([-1.0, 1.0, 1.0]),
+}
+
+
+def sample_args(entry):
+    """Valid (input, target) for one call of this loss."""
+    if entry["kind"] != "elementwise":
+        return SAMPLE_ARGS[entry["kind"]]
+    target = entry["target_domain"]
+    return (DOMAIN_SAMPLES[entry["input_domain"]],
+            SAMPLE_ARGS["elementwise"][1] if target == "real" else DOMAIN_SAMPLES[target])
+
+
+def python_default(p):
+    """The catalogue default as the Python signature spells it: a flag's 0/1 is False/True."""
+    return bool(p["default"]) if p["flag"] else p["default"]
 
 
 def public_losses():
@@ -52,7 +76,9 @@ def test_entry_is_complete(entry):
     assert entry["kind"] in SAMPLE_ARGS
     assert entry["formula"] and entry["derivatives"]
     for p in entry["parameters"]:
-        assert set(p) == {"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive"}
+        assert set(p) == {"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}
+        if p["flag"]:
+            assert p["default"] in (0, 1) and (p["lower"], p["upper"]) == (0, 1)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
@@ -67,18 +93,20 @@ def test_python_signature_matches_the_catalogue(entry):
     expected = dict(OPTIONS)
     if entry["column_parameter"]:
         expected[entry["column_parameter"]] = None
-    expected.update({p["name"]: p["default"] for p in entry["parameters"]})
+    expected.update({p["name"]: python_default(p) for p in entry["parameters"]})
     actual = {p.name: p.default for p in params[2:]}
     expected.update({k: v for k, v in TORCH_OPTIONS.items() if k in actual})
     assert actual == expected
+    for p in entry["parameters"]:  # True == 1 in Python: also compare the kinds
+        assert isinstance(actual[p["name"]], bool) == p["flag"], p["name"]
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_defaults_are_the_values_used(entry):
     """Omitting a parameter computes exactly what passing the catalogue default does."""
     fn = getattr(lk, entry["name"])
-    args = SAMPLE_ARGS[entry["kind"]]
-    explicit = {p["name"]: p["default"] for p in entry["parameters"]}
+    args = sample_args(entry)
+    explicit = {p["name"]: python_default(p) for p in entry["parameters"]}
     assert fn(*args, grad=True)[0] == fn(*args, grad=True, **explicit)[0]
     np.testing.assert_array_equal(fn(*args, grad=True)[1], fn(*args, grad=True, **explicit)[1])
 
@@ -87,6 +115,8 @@ def bound_cases():
     """(loss, parameter, value, accepted) at and beyond each finite bound of each parameter."""
     for entry in ENTRIES:
         for p in entry["parameters"]:
+            if p["flag"]:  # booleans: see test_flags_take_booleans
+                continue
             for bound, inclusive, outward in ((p["lower"], p["lower_inclusive"], -1),
                                               (p["upper"], p["upper_inclusive"], +1)):
                 if bound is None:
@@ -100,9 +130,25 @@ def bound_cases():
 @pytest.mark.parametrize("entry, parameter, value, accepted", list(bound_cases()))
 def test_parameter_ranges_are_enforced_as_published(entry, parameter, value, accepted):
     fn = getattr(lk, entry["name"])
-    args = SAMPLE_ARGS[entry["kind"]]
+    args = sample_args(entry)
     if accepted:
         assert np.isfinite(fn(*args, **{parameter: value}))
     else:
         with pytest.raises(ValueError, match=parameter):
             fn(*args, **{parameter: value})
+
+
+FLAGS = [(e, p["name"]) for e in ENTRIES for p in e["parameters"] if p["flag"]]
+
+
+@pytest.mark.parametrize("entry, flag", FLAGS, ids=[f"{e['name']}-{f}" for e, f in FLAGS])
+def test_flags_take_booleans(entry, flag):
+    """A flag is True or False (numpy's bool too); a number, even 0 or 1, is a TypeError naming
+    it, so that log_input=0.5 cannot mean anything."""
+    fn = getattr(lk, entry["name"])
+    args = sample_args(entry)
+    for value in (True, False):  # NaN-aware: log_input=False makes the sample's -1.5 a bad rate
+        np.testing.assert_equal(fn(*args, **{flag: np.bool_(value)}), fn(*args, **{flag: value}))
+    for value in (0, 1, 0.5, "yes", None):
+        with pytest.raises(TypeError, match=flag):
+            fn(*args, **{flag: value})

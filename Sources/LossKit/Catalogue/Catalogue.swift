@@ -26,6 +26,19 @@ public enum Catalogue {
         .elementwise(HuberLoss.self),
         .elementwise(BinaryCrossEntropyWithLogits.self),
         .structured(SoftmaxCrossEntropy.spec),
+        // Regression and count/GLM losses.
+        .elementwise(SmoothL1Loss.self),
+        .elementwise(LogCoshLoss.self),
+        .elementwise(PseudoHuberLoss.self),
+        .elementwise(FairLoss.self),
+        .elementwise(QuantileLoss.self),
+        .elementwise(ExpectileLoss.self),
+        .elementwise(EpsilonInsensitiveLoss.self),
+        .elementwise(MAPELoss.self),
+        .elementwise(SquaredLogErrorLoss.self),
+        .elementwise(PoissonNLLLoss.self),
+        .elementwise(GammaLoss.self),
+        .elementwise(TweedieLoss.self),
     ]
 
     /// Every entry's spec, by id.
@@ -52,14 +65,16 @@ public enum Catalogue {
 
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
-    /// "lower", "lower_inclusive", "upper", "upper_inclusive"}], "column_parameter",
-    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`.
+    /// "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
+    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`;
+    /// a `flag` parameter is a boolean option passed as 0 or 1.
     public static func json(version: String) -> String {
         let entries = specs.enumerated().map { id, spec in
             let params = spec.parameters.map { p in
                 "{\"name\": \(quoted(p.name)), \"default\": \(number(p.defaultValue)), "
                     + "\"lower\": \(number(p.lower)), \"lower_inclusive\": \(p.lowerInclusive), "
-                    + "\"upper\": \(number(p.upper)), \"upper_inclusive\": \(p.upperInclusive)}"
+                    + "\"upper\": \(number(p.upper)), \"upper_inclusive\": \(p.upperInclusive), "
+                    + "\"flag\": \(p.isFlag)}"
             }
             return "{\"id\": \(id), \"name\": \(quoted(spec.name)), \"kind\": \(quoted(spec.kind.rawValue)), "
                 + "\"parameters\": [\(params.joined(separator: ", "))], "

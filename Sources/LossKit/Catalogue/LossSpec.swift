@@ -1,4 +1,8 @@
 /// One numeric parameter of a loss: its name (as in the Python API), default and valid range.
+///
+/// A boolean option (PyTorch's `log_input`, `full`, ...) is a *flag*: it travels through the
+/// C ABI as the double 0 (false) or 1 (true), and every other value is refused, so a C caller
+/// cannot pass 0.5 and get an undocumented meaning.
 public struct ParameterSpec: Sendable {
     public let name: String
     public let defaultValue: Double
@@ -8,6 +12,8 @@ public struct ParameterSpec: Sendable {
     /// Largest valid value; whether it is itself valid.
     public let upper: Double
     public let upperInclusive: Bool
+    /// Whether the parameter is a boolean option: exactly 0 or 1.
+    public private(set) var isFlag: Bool
 
     public init(_ name: String, default defaultValue: Double,
                 lower: Double = -.infinity, lowerInclusive: Bool = false,
@@ -18,11 +24,21 @@ public struct ParameterSpec: Sendable {
         self.lowerInclusive = lowerInclusive
         self.upper = upper
         self.upperInclusive = upperInclusive
+        self.isFlag = false
     }
 
-    /// Whether `value` is finite and inside the range.
+    /// A boolean option, passed as 0 (false) or 1 (true).
+    public static func flag(_ name: String, default value: Bool) -> ParameterSpec {
+        var spec = ParameterSpec(name, default: value ? 1 : 0, lower: 0, lowerInclusive: true,
+                                 upper: 1, upperInclusive: true)
+        spec.isFlag = true
+        return spec
+    }
+
+    /// Whether `value` is finite and inside the range (0 or 1 for a flag).
     public func accepts(_ value: Double) -> Bool {
         guard value.isFinite else { return false }
+        if isFlag { return value == 0 || value == 1 }
         let aboveLower = lowerInclusive ? value >= lower : value > lower
         let belowUpper = upperInclusive ? value <= upper : value < upper
         return aboveLower && belowUpper
@@ -30,6 +46,7 @@ public struct ParameterSpec: Sendable {
 
     /// The range in interval notation, for error messages and the catalogue.
     public var rangeDescription: String {
+        if isFlag { return "{0, 1}" }
         let lo = lower == -.infinity ? "(-inf" : (lowerInclusive ? "[" : "(") + format(lower)
         let hi = upper == .infinity ? "inf)" : format(upper) + (upperInclusive ? "]" : ")")
         return lo + ", " + hi

@@ -23,6 +23,21 @@ public func log<V: LossVector>(_ v: V) -> V { lanewise(v, V.Scalar._log) }
 @inlinable @inline(__always)
 public func log1p<V: LossVector>(_ v: V) -> V { lanewise(v, V.Scalar._log1p) }
 
+/// e^v - 1, lane by lane; accurate for small v.
+@inlinable @inline(__always)
+public func expm1<V: LossVector>(_ v: V) -> V { lanewise(v, V.Scalar._expm1) }
+
+/// √v, lane by lane (the hardware square root).
+@inlinable @inline(__always)
+public func sqrt<V: LossVector>(_ v: V) -> V { v.squareRoot() }
+
+/// y·v where y is a target that switches a term off: 0 wherever y = 0, even where v is
+/// infinite or NaN (the convention 0·log 0 = 0 of scipy's `xlogy`). NaN in y stays NaN.
+@inlinable @inline(__always)
+public func absorbingProduct<V: LossVector>(_ y: V, _ v: V) -> V {
+    (y * v).replacing(with: 0, where: y .== 0)
+}
+
 /// |v|, lane by lane.
 @inlinable @inline(__always)
 public func abs<V: LossVector>(_ v: V) -> V { v.replacing(with: -v, where: v .< 0) }

@@ -1,0 +1,412 @@
+"""The regression and count/GLM losses against float64 formulas written here, independently of
+the Swift kernels: values, gradients and Hessians for every reduction, with and without sample
+weights, in float32 and float64; finite differences of every gradient and Hessian; parameter
+ranges (stated here, not read from the catalogue) and target domains; kinks and extreme inputs.
+(test_catalogue.py checks every loss's signature, defaults and flags against the catalogue.)
+
+Library references (PyTorch, optax, scikit-learn, XGBoost, LightGBM) are in
+test_regression_references.py and test_count_losses.py.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import losskit as lk
+from conftest import assert_close, assert_matches_finite_differences
+from losskit import regression
+
+N = 37  # two full float32 vectors, four float64 ones, and a tail
+F64_EPS = np.finfo(np.float64).eps
+
+
+# --- float64 reference formulas: (loss, d/dx, d²/dx²) per element --------------------------
+
+def ref_smooth_l1(x, y, beta):
+    r = x - y
+    if beta == 0:  # PyTorch: beta = 0 is L1
+        return np.abs(r), np.sign(r), np.zeros_like(r)
+    quad = np.abs(r) < beta
+    return (np.where(quad, r * r / (2 * beta), np.abs(r) - beta / 2),
+            np.where(quad, r / beta, np.sign(r)),
+            np.where(quad, 1 / beta, 0.0))
+
+
+def ref_log_cosh(x, y):
+    r = x - y
+    return np.logaddexp(r, -r) - math.log(2), np.tanh(r), 1 / np.cosh(r) ** 2
+
+
+def ref_pseudo_huber(x, y, delta):
+    r = x - y
+    s = 1 + (r / delta) ** 2
+    return delta ** 2 * (np.sqrt(s) - 1), r / np.sqrt(s), s ** -1.5
+
+
+def ref_fair(x, y, c):
+    a = np.abs(x - y)
+    return c * c * (a / c - np.log(1 + a / c)), c * (x - y) / (a + c), c * c / (a + c) ** 2
+
+
+def ref_quantile(x, y, quantile):
+    u = y - x  # sklearn's pinball form: alpha·max(u, 0) + (1 - alpha)·max(-u, 0)
+    loss = quantile * np.maximum(u, 0) + (1 - quantile) * np.maximum(-u, 0)
+    return loss, np.where(u < 0, 1 - quantile, np.where(u > 0, -quantile, 0.0)), np.zeros_like(u)
+
+
+def ref_expectile(x, y, expectile):
+    u = y - x  # Newey-Powell: |tau - 1[u < 0]|·u²
+    w = np.abs(expectile - (u < 0))
+    return w * u * u, -2 * w * u, 2 * w
+
+
+def ref_epsilon_insensitive(x, y, epsilon, squared):
+    r = x - y
+    e = np.maximum(np.abs(r) - epsilon, 0)
+    out = np.abs(r) > epsilon
+    if squared:
+        return e * e, 2 * np.sign(r) * e, np.where(out, 2.0, 0.0)
+    return e, np.where(out, np.sign(r), 0.0), np.zeros_like(r)
+
+
+def ref_mape(x, y):
+    d = np.maximum(np.abs(y), F64_EPS)
+    return np.abs(x - y) / d, np.sign(x - y) / d, np.zeros_like(x)
+
+
+def ref_squared_log_error(x, y):
+    d = np.log((1 + x) / (1 + y))
+    return d * d, 2 * d / (1 + x), 2 * (1 - d) / (1 + x) ** 2
+
+
+def ref_poisson_nll(x, y, log_input, full, eps):
+    if log_input:
+        mu = np.exp(x)
+        loss, g, h = mu - y * x, mu - y, mu
+    else:
+        loss, g, h = x - y * np.log(x + eps), 1 - y / (x + eps), y / (x + eps) ** 2
+    if full:
+        ys = np.where(y > 1, y, 2.0)  # any value > 1 keeps the logs finite; masked below
+        loss = loss + np.where(y > 1, ys * np.log(ys) - ys + 0.5 * np.log(2 * np.pi * ys), 0.0)
+    return loss, g, h
+
+
+def ref_gamma(x, y):
+    mu = np.exp(x)
+    return x + y / mu, 1 - y / mu, y / mu
+
+
+def ref_tweedie(x, y, power):
+    mu = np.exp(x)
+    a, b = y * mu ** (1 - power), mu ** (2 - power)
+    return b / (2 - power) - a / (1 - power), b - a, (2 - power) * b - (1 - power) * a
+
+
+# --- data: residuals kept away from kinks so finite differences are meaningful --------------
+
+def residual_data(*kinks: float) -> Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]:
+    def make(rng):
+        y = rng.normal(0.5, 2.0, N)
+        r = rng.uniform(0.05, 4.0, N) * rng.choice([-1.0, 1.0], N)
+        for k in kinks:  # push |r| out of [k - 0.05, k + 0.05]
+            near = np.abs(np.abs(r) - k) < 0.05
+            r = np.where(near, np.sign(r) * (k + 0.1), r)
+        return y + r, y
+    return make
+
+
+def log1p_data(rng):
+    return rng.uniform(-0.6, 9.0, N), rng.uniform(-0.6, 9.0, N)
+
+
+def poisson_data(rng):
+    return rng.normal(0.5, 1.0, N), rng.poisson(3.0, N).astype(float)  # counts include 0 and 1
+
+
+def rate_data(rng):
+    return rng.uniform(0.05, 6.0, N), rng.poisson(3.0, N).astype(float)
+
+
+def gamma_data(rng):
+    return rng.normal(0.5, 1.0, N), rng.gamma(2.0, 1.5, N)
+
+
+def tweedie_data(rng):
+    y = np.where(rng.uniform(size=N) < 0.3, 0.0, rng.gamma(2.0, 1.5, N))
+    return rng.normal(0.5, 1.0, N), y
+
+
+@dataclass
+class Case:
+    fn: Callable[..., Any]
+    kwargs: dict[str, Any]
+    ref: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]
+    data: Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]
+    id: str = field(default="")
+
+    def __post_init__(self):
+        args = ",".join(f"{k}={v}" for k, v in self.kwargs.items())
+        self.id = f"{self.fn.__name__}({args})"
+
+
+CASES = [
+    Case(lk.smooth_l1_loss, {"beta": 1.0}, ref_smooth_l1, residual_data(0.0, 1.0)),
+    Case(lk.smooth_l1_loss, {"beta": 0.3}, ref_smooth_l1, residual_data(0.0, 0.3)),
+    Case(lk.smooth_l1_loss, {"beta": 0.0}, ref_smooth_l1, residual_data(0.0)),
+    Case(lk.log_cosh_loss, {}, ref_log_cosh, residual_data()),
+    Case(lk.pseudo_huber_loss, {"delta": 1.0}, ref_pseudo_huber, residual_data()),
+    Case(lk.pseudo_huber_loss, {"delta": 2.5}, ref_pseudo_huber, residual_data()),
+    Case(lk.fair_loss, {"c": 1.0}, ref_fair, residual_data(0.0)),
+    Case(lk.fair_loss, {"c": 0.4}, ref_fair, residual_data(0.0)),
+    Case(lk.quantile_loss, {"quantile": 0.1}, ref_quantile, residual_data(0.0)),
+    Case(lk.quantile_loss, {"quantile": 0.5}, ref_quantile, residual_data(0.0)),
+    Case(lk.quantile_loss, {"quantile": 0.9}, ref_quantile, residual_data(0.0)),
+    Case(lk.expectile_loss, {"expectile": 0.2}, ref_expectile, residual_data(0.0)),
+    Case(lk.expectile_loss, {"expectile": 0.85}, ref_expectile, residual_data(0.0)),
+    Case(lk.epsilon_insensitive_loss, {"epsilon": 0.1, "squared": False}, ref_epsilon_insensitive,
+         residual_data(0.0, 0.1)),
+    Case(lk.epsilon_insensitive_loss, {"epsilon": 0.7, "squared": True}, ref_epsilon_insensitive,
+         residual_data(0.0, 0.7)),
+    Case(lk.mape_loss, {}, ref_mape, residual_data(0.0)),
+    Case(lk.squared_log_error_loss, {}, ref_squared_log_error, log1p_data),
+    Case(lk.poisson_nll_loss, {"log_input": True, "full": False, "eps": 1e-8}, ref_poisson_nll,
+         poisson_data),
+    Case(lk.poisson_nll_loss, {"log_input": True, "full": True, "eps": 1e-8}, ref_poisson_nll,
+         poisson_data),
+    Case(lk.poisson_nll_loss, {"log_input": False, "full": False, "eps": 1e-8}, ref_poisson_nll,
+         rate_data),
+    Case(lk.poisson_nll_loss, {"log_input": False, "full": True, "eps": 0.25}, ref_poisson_nll,
+         rate_data),
+    Case(lk.gamma_loss, {}, ref_gamma, gamma_data),
+    Case(lk.tweedie_loss, {"power": 1.5}, ref_tweedie, tweedie_data),
+    Case(lk.tweedie_loss, {"power": 1.1}, ref_tweedie, tweedie_data),
+    Case(lk.tweedie_loss, {"power": 1.9}, ref_tweedie, tweedie_data),
+]
+IDS = [c.id for c in CASES]
+
+
+def test_every_regression_loss_has_a_case():
+    assert {c.fn.__name__ for c in CASES} == set(regression.__all__)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_matches_reference(case, dtype, reduction, weighted, rng):
+    x, y = (a.astype(dtype) for a in case.data(rng))
+    w = rng.uniform(0.0, 2.0, N).astype(dtype) if weighted else None
+    if weighted:
+        w[3] = 0.0
+    loss, g, h = case.fn(x, y, **case.kwargs, reduction=reduction, sample_weight=w,
+                         grad=True, hess=True)
+    l_ref, g_ref, h_ref = case.ref(x.astype(np.float64), y.astype(np.float64), **case.kwargs)
+    ww = np.ones(N) if w is None else w.astype(np.float64)
+    scale = 1.0 / ww.sum() if reduction == "mean" else 1.0
+    assert g.dtype == h.dtype == dtype and g.shape == h.shape == x.shape
+    if reduction == "none":
+        assert loss.dtype == dtype and loss.shape == x.shape
+        assert_close(loss, ww * l_ref, dtype)
+    else:
+        assert isinstance(loss, float)
+        assert_close(loss, np.sum(ww * l_ref) * scale, dtype)
+    assert_close(g, ww * g_ref * scale, dtype)
+    assert_close(h, ww * h_ref * scale, dtype)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_finite_differences(case):
+    """Central differences of the float64 loss give the gradient, of the gradient the Hessian."""
+    x, y = case.data(np.random.default_rng(11))
+    assert_matches_finite_differences(
+        lambda v, **options: case.fn(v, y, **case.kwargs, reduction="none", **options), x)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_per_sample_weights_on_a_matrix(case):
+    """A weight per row of a (rows, columns) input weights every element of that row."""
+    x, y = case.data(np.random.default_rng(3))
+    x, y = x[:36].reshape(4, 9), y[:36].reshape(4, 9)
+    w = np.array([0.5, 2.0, 0.0, 1.0])
+    loss, g = case.fn(x, y, **case.kwargs, sample_weight=w, grad=True)
+    l_ref, g_ref, _ = case.ref(x, y, **case.kwargs)
+    ww = np.repeat(w, 9).reshape(4, 9)
+    assert_close(loss, np.sum(ww * l_ref) / ww.sum(), np.float64)
+    assert_close(g, ww * g_ref / ww.sum(), np.float64)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_empty_input_and_zero_weights_give_zero_mean(case):
+    empty = np.zeros(0)
+    assert case.fn(empty, empty, **case.kwargs) == 0.0
+    x, y = case.data(np.random.default_rng(5))
+    loss, g, h = case.fn(x, y, **case.kwargs, sample_weight=np.zeros(N), grad=True, hess=True)
+    assert loss == 0.0 and not g.any() and not h.any()
+
+
+# --- parameter ranges and domains --------------------------------------------------------
+
+# Valid input and target for every loss (targets > 0 for gamma, > -1 for log1p).
+ONES = np.ones(5)
+
+
+BAD_PARAMETERS = [
+    (lk.smooth_l1_loss, "beta", [-0.1, -1.0]),
+    (lk.pseudo_huber_loss, "delta", [0.0, -1.0]),
+    (lk.fair_loss, "c", [0.0, -2.0]),
+    (lk.quantile_loss, "quantile", [0.0, 1.0, -0.1, 1.5]),
+    (lk.expectile_loss, "expectile", [0.0, 1.0, -0.5, 2.0]),
+    (lk.epsilon_insensitive_loss, "epsilon", [-0.01]),
+    (lk.poisson_nll_loss, "eps", [-1e-8]),
+    (lk.tweedie_loss, "power", [1.0, 2.0, 0.0, 0.5, 2.5, 3.0]),
+]
+
+
+@pytest.mark.parametrize("fn,param,values", BAD_PARAMETERS,
+                         ids=[f"{f.__name__}-{p}" for f, p, _ in BAD_PARAMETERS])
+def test_out_of_range_and_non_finite_parameters_raise(fn, param, values):
+    x = y = ONES
+    for value in values + [math.nan, math.inf, -math.inf]:
+        with pytest.raises(ValueError, match=param):
+            fn(x, y, **{param: value})
+
+
+@pytest.mark.parametrize("fn,kwargs", [
+    (lk.smooth_l1_loss, {"beta": 0.0}),
+    (lk.epsilon_insensitive_loss, {"epsilon": 0.0}),
+    (lk.poisson_nll_loss, {"eps": 0.0}),
+    (lk.tweedie_loss, {"power": 1.001}),
+    (lk.quantile_loss, {"quantile": 1e-9}),
+])
+def test_boundary_parameters_are_accepted(fn, kwargs):
+    x = y = ONES
+    assert math.isfinite(fn(x, y, **kwargs))
+
+
+@pytest.mark.parametrize("fn,input,target,name", [
+    (lk.poisson_nll_loss, [0.0, 1.0], [2.0, -1.0], "target"),
+    (lk.tweedie_loss, [0.0, 1.0], [0.0, -0.5], "target"),
+    (lk.gamma_loss, [0.0, 1.0], [1.0, 0.0], "target"),
+    (lk.gamma_loss, [0.0, 1.0], [1.0, -2.0], "target"),
+    (lk.squared_log_error_loss, [0.0, 1.0], [0.0, -1.0], "target"),
+    (lk.squared_log_error_loss, [0.0, -1.5], [0.0, 1.0], "input"),
+    (lk.squared_log_error_loss, [-1.0, 0.0], [0.0, 1.0], "input"),
+])
+def test_values_outside_the_domain_raise(fn, input, target, name):
+    for dtype in (np.float32, np.float64):
+        with pytest.raises(ValueError, match=rf"{name}\[1\]|{name}\[0\]"):
+            fn(np.array(input, dtype), np.array(target, dtype))
+
+
+def test_nan_propagates_and_passes_domains():
+    x = np.array([0.5, np.nan, 1.0])
+    y = np.array([np.nan, 2.0, 1.0])
+    for fn in (lk.poisson_nll_loss, lk.gamma_loss, lk.tweedie_loss, lk.squared_log_error_loss,
+               lk.log_cosh_loss, lk.pseudo_huber_loss):
+        loss, g = fn(x, y, reduction="none", grad=True)
+        assert np.isnan(loss[:2]).all() and np.isnan(g[:2]).all() and np.isfinite(loss[2])
+
+
+# --- kinks and extremes ----------------------------------------------------------------------
+
+def test_values_at_the_kinks():
+    zero = np.zeros(1)
+    # quantile: gradient 0 at r = 0 (as l1_loss), so quantile 0.5 is half of l1 exactly.
+    x = np.array([-2.0, 0.0, 3.0])
+    y = np.array([0.0, 0.0, 0.0])
+    _, g = lk.quantile_loss(x, y, quantile=0.5, reduction="none", grad=True)
+    _, g1 = lk.l1_loss(x, y, reduction="none", grad=True)
+    np.testing.assert_array_equal(g, 0.5 * g1)
+    _, g, h = lk.quantile_loss(zero, zero, quantile=0.8, reduction="none", grad=True, hess=True)
+    assert g[0] == 0.0 and h[0] == 0.0
+    # expectile: at x = y the Hessian takes XGBoost's side, 2(1 - tau).
+    _, g, h = lk.expectile_loss(zero, zero, expectile=0.8, reduction="none", grad=True, hess=True)
+    assert g[0] == 0.0 and h[0] == pytest.approx(2 * 0.2)
+    # smooth L1 at |r| = beta: value beta/2, slope 1, Hessian of the linear side.
+    l, g, h = lk.smooth_l1_loss(np.array([0.5]), zero, beta=0.5, reduction="none", grad=True, hess=True)
+    assert (l[0], g[0], h[0]) == (0.25, 1.0, 0.0)
+    # epsilon-insensitive: |r| = epsilon is inside the band.
+    l, g, h = lk.epsilon_insensitive_loss(np.array([0.5]), zero, epsilon=0.5, squared=True,
+                                          reduction="none", grad=True, hess=True)
+    assert (l[0], g[0], h[0]) == (0.0, 0.0, 0.0)
+    # smooth L1 with beta = 0 is l1_loss exactly, including the gradient 0 at r = 0.
+    x = np.array([-1.5, 0.0, 2.0])
+    l, g, h = lk.smooth_l1_loss(x, np.zeros(3), beta=0.0, reduction="none", grad=True, hess=True)
+    np.testing.assert_array_equal(l, np.abs(x))
+    np.testing.assert_array_equal(g, np.sign(x))
+    np.testing.assert_array_equal(h, 0.0)
+
+
+BIG = 1e4
+LOG2 = math.log(2)
+EXTREMES = [
+    # fn, kwargs, x, y, loss, grad, hess (float64 values computed by hand / math)
+    (lk.smooth_l1_loss, {}, BIG, 0.0, BIG - 0.5, 1.0, 0.0),
+    (lk.log_cosh_loss, {}, BIG, 0.0, BIG - LOG2, 1.0, 0.0),
+    (lk.log_cosh_loss, {}, -BIG, 0.0, BIG - LOG2, -1.0, 0.0),
+    (lk.pseudo_huber_loss, {}, BIG, 0.0, math.sqrt(1 + BIG ** 2) - 1, BIG / math.sqrt(1 + BIG ** 2),
+     (1 + BIG ** 2) ** -1.5),
+    (lk.pseudo_huber_loss, {"delta": 1e-3}, -BIG, 0.0, 1e-6 * (math.hypot(1, 1e7) - 1),
+     -BIG / math.hypot(1, 1e7), math.hypot(1, 1e7) ** -3),
+    (lk.fair_loss, {}, -BIG, 0.0, BIG - math.log1p(BIG), -BIG / (BIG + 1), 1 / (BIG + 1) ** 2),
+    (lk.quantile_loss, {"quantile": 0.25}, -BIG, 0.0, 0.25 * BIG, -0.25, 0.0),
+    (lk.expectile_loss, {"expectile": 0.25}, BIG, 0.0, 0.75 * BIG ** 2, 1.5 * BIG, 1.5),
+    (lk.epsilon_insensitive_loss, {}, -BIG, 0.0, BIG - 0.1, -1.0, 0.0),
+    (lk.mape_loss, {}, BIG, 0.0, BIG / F64_EPS, 1 / F64_EPS, 0.0),
+    (lk.mape_loss, {}, -BIG, 2.0, (BIG + 2) / 2, -0.5, 0.0),
+    (lk.squared_log_error_loss, {}, BIG, 0.0, math.log1p(BIG) ** 2, 2 * math.log1p(BIG) / (1 + BIG),
+     2 * (1 - math.log1p(BIG)) / (1 + BIG) ** 2),
+    (lk.poisson_nll_loss, {}, -BIG, 3.0, 3 * BIG, -3.0, 0.0),
+    (lk.poisson_nll_loss, {"log_input": False}, BIG, 3.0, BIG - 3 * math.log(BIG + 1e-8),
+     1 - 3 / (BIG + 1e-8), 3 / (BIG + 1e-8) ** 2),
+    (lk.gamma_loss, {}, BIG, 2.0, BIG, 1.0, 0.0),
+    (lk.tweedie_loss, {}, -BIG, 0.0, 0.0, 0.0, 0.0),
+    (lk.tweedie_loss, {"power": 1.2}, -BIG, 0.0, 0.0, 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize("fn,kwargs,x,y,loss,grad,hess", EXTREMES,
+                         ids=[f"{e[0].__name__}-{e[2]:g}" for e in EXTREMES])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_extreme_inputs_stay_finite(fn, kwargs, x, y, loss, grad, hess, dtype):
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    l, g, h = fn(np.array([x], dtype), np.array([y], dtype), **kwargs, reduction="none",
+                 grad=True, hess=True)
+    assert np.isfinite([l[0], g[0], h[0]]).all()
+    for actual, expected in ((l[0], loss), (g[0], grad), (h[0], hess)):
+        assert float(actual) == pytest.approx(expected, rel=rtol, abs=1e-30)
+
+
+@pytest.mark.parametrize("fn,kwargs,x,y", [
+    (lk.poisson_nll_loss, {}, BIG, 1.0),      # e^10000
+    (lk.gamma_loss, {}, -BIG, 1.0),           # y·e^10000
+    (lk.tweedie_loss, {}, BIG, 1.0),          # e^5000
+    (lk.tweedie_loss, {}, -BIG, 1.0),         # y·e^5000
+])
+def test_overflowing_exponentials_give_infinity_not_nan(fn, kwargs, x, y):
+    l, g, h = fn(np.array([x]), np.array([y]), **kwargs, reduction="none", grad=True, hess=True)
+    assert np.isinf(l[0]) and not np.isnan([g[0], h[0]]).any()
+
+
+def test_log_cosh_is_accurate_near_zero():
+    """log cosh r = r²/2 - r⁴/12 + r⁶/45 - ..., the truncation far below 1e-14 for |r| <= 3e-3.
+    The textbook |r| + softplus(-2|r|) - log 2 returns 0 in float32 for |r| <= 1e-4."""
+    r = np.array([3e-3, -1e-3, 1e-4, 1e-6, -1e-19])
+    for dtype, rtol in ((np.float64, 1e-14), (np.float32, 1e-6)):
+        rr = r.astype(dtype)
+        r64 = rr.astype(np.float64)
+        l = lk.log_cosh_loss(rr, np.zeros_like(rr), reduction="none")
+        np.testing.assert_allclose(l, r64 ** 2 / 2 - r64 ** 4 / 12 + r64 ** 6 / 45, rtol=rtol)
+
+
+def test_pseudo_huber_is_accurate_near_zero():
+    """δ²(√(1 + (r/δ)²) - 1) = r²/2 - r⁴/(8δ²) + r⁶/(16δ⁴) - ...; computed directly it would
+    cancel to 0 in float32 for |r/δ| below about 3e-4."""
+    r = np.array([1e-3, -1e-5, 1e-9])
+    for dtype, rtol in ((np.float64, 1e-14), (np.float32, 1e-6)):
+        rr = r.astype(dtype)
+        r64 = rr.astype(np.float64)
+        l = lk.pseudo_huber_loss(rr, np.zeros_like(rr), delta=2.0, reduction="none")
+        np.testing.assert_allclose(l, r64 ** 2 / 2 - r64 ** 4 / 32 + r64 ** 6 / 256, rtol=rtol)
