@@ -7,6 +7,7 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
     >>> loss, grad, hess = lk.huber_loss(np.array([0.5, 3.0]), np.zeros(2), grad=True, hess=True)
 """
 from ._catalogue import catalogue
+from .binary import *  # noqa: F401,F403  (listed in __all__ below)
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
 from . import _native
@@ -22,3 +23,4 @@ __all__ = [
     "l1_loss",
     "mse_loss",
 ]
+__all__ += binary.__all__  # noqa: F405  (binary classification losses)

@@ -10,6 +10,14 @@ public enum Catalogue {
         L1Loss.self,
         HuberLoss.self,
         BinaryCrossEntropyWithLogits.self,
+        // Binary classification.
+        BinaryCrossEntropy.self,
+        SigmoidFocalLoss.self,
+        HingeLoss.self,
+        SquaredHingeLoss.self,
+        SoftMarginLoss.self,
+        ModifiedHuberLoss.self,
+        ExponentialLoss.self,
     ]
 
     /// Every entry: the elementwise losses, then the row-wise ones.
