@@ -67,10 +67,12 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, *, weight: Any = N
     """Binary cross-entropy on logits, as `torch.nn.functional.binary_cross_entropy_with_logits`.
 
     With p = `pos_weight` (a scalar or one value per element of the last axis, default 1):
-    l = -[p·y·log σ(x) + (1 - y)·log σ(-x)] = (1 - y)·x + (1 + (p - 1)y)·softplus(-x);
-    ∂l/∂x = (1 - y) - (1 + (p - 1)y)·σ(-x)  (σ(x) - y when p = 1);
+    l = -[p·y·log σ(x) + (1 - y)·log σ(-x)] = p·y·softplus(-x) + (1 - y)·softplus(x);
+    ∂l/∂x = (1 - y)·σ(x) - p·y·σ(-x)  (σ(x) - y when p = 1);
     ∂²l/∂x² = (1 + (p - 1)y)·σ(x)·σ(-x).
-    Computed without overflow for any finite logit. Targets may be soft labels in [0, 1].
+    Computed without overflow or cancellation for any finite logit, so confidently correct
+    predictions keep their tiny losses and gradients to full relative precision (PyTorch's
+    form loses them). Targets may be soft labels in [0, 1].
 
     `label_smoothing` ε in [0, 1] (Keras's rule; PyTorch has no BCE smoothing) replaces the
     target y by y' = (1 - ε)·y + ε/2 in every formula above, before `pos_weight` applies.
