@@ -9,6 +9,7 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
 from ._catalogue import catalogue
 from .binary import *  # noqa: F401,F403  (listed in __all__ below)
 from .classification import cross_entropy
+from .robust import *  # noqa: F401,F403  (listed in __all__ below)
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
 from . import _native
 
@@ -24,3 +25,4 @@ __all__ = [
     "mse_loss",
 ]
 __all__ += binary.__all__  # noqa: F405  (binary classification losses)
+__all__ += robust.__all__  # noqa: F405  (losses with learnable parameters)

@@ -102,19 +102,24 @@ static int float_kind(PyObject *obj, const char *name) {
     return kind;
 }
 
-#define N_ELEMENTWISE_BUFFERS 7
+#define N_ELEMENTWISE_BUFFERS 8
 
 PyDoc_STRVAR(elementwise_doc,
-"elementwise(loss_id, params, input, target, weight, weighting, column, reduction, losses, grad, hess) -> float\n\n"
-"Calls lk_elementwise. Arrays are C-contiguous float32 or float64 (all the same type); weight,\n"
-"column, losses, grad and hess may be None. Returns the reduced loss.");
+"elementwise(loss_id, params, input, target, weight, weighting, column, reduction, losses, grad, hess,\n"
+"            param_grad=None, column_grad=None) -> float\n\n"
+"Calls lk_elementwise, or lk_elementwise_param_grad when param_grad or column_grad is given.\n"
+"Arrays are C-contiguous float32 or float64 (all the same type) except param_grad, a float64\n"
+"array of len(params); weight, column, losses, grad, hess, param_grad and column_grad may be\n"
+"None. Returns the reduced loss.");
 
 static PyObject *elementwise(PyObject *self, PyObject *args) {
     int loss_id, weighting, reduction;
-    PyObject *params, *objs[N_ELEMENTWISE_BUFFERS];
+    PyObject *params, *objs[N_ELEMENTWISE_BUFFERS], *param_grad_obj = Py_None;
     (void)self;
-    if (!PyArg_ParseTuple(args, "iO!OOOiOiOOO", &loss_id, &PyTuple_Type, &params, &objs[0], &objs[1],
-                          &objs[2], &weighting, &objs[3], &reduction, &objs[4], &objs[5], &objs[6]))
+    objs[7] = Py_None;
+    if (!PyArg_ParseTuple(args, "iO!OOOiOiOOO|OO", &loss_id, &PyTuple_Type, &params, &objs[0], &objs[1],
+                          &objs[2], &weighting, &objs[3], &reduction, &objs[4], &objs[5], &objs[6],
+                          &param_grad_obj, &objs[7]))
         return NULL;
 
     Py_ssize_t n_params = PyTuple_Size(params);
@@ -128,7 +133,7 @@ static PyObject *elementwise(PyObject *self, PyObject *args) {
     int kind = float_kind(objs[0], "input");
     if (kind < 0) return NULL;
     arg_buffer b[N_ELEMENTWISE_BUFFERS] = {
-        {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}};
+        {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}, {"column_grad"}};
     Py_ssize_t n = -1;
     for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) {
         int out = i >= 4;
@@ -140,15 +145,27 @@ static PyObject *elementwise(PyObject *self, PyObject *args) {
         }
         if (i == 0) n = b[0].count;
     }
+    arg_buffer param_grad = {"param_grad"};
+    if (acquire(&param_grad, param_grad_obj, LK_FLOAT64, n_params, 1) != 0) {
+        for (int j = 0; j < N_ELEMENTWISE_BUFFERS; j++) release(&b[j]);
+        return NULL;
+    }
 
     double loss = 0.0;
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = lk_elementwise(loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]),
-                            ptr(&b[2]), (size_t)b[2].count, weighting, ptr(&b[3]), (size_t)b[3].count,
-                            reduction, &loss, ptr(&b[4]), ptr(&b[5]), ptr(&b[6]));
+    if (param_grad.held || b[7].held)
+        status = lk_elementwise_param_grad(
+            loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
+            (size_t)b[2].count, weighting, ptr(&b[3]), (size_t)b[3].count, reduction, &loss, ptr(&b[4]),
+            ptr(&b[5]), ptr(&b[6]), ptr(&param_grad), ptr(&b[7]));
+    else
+        status = lk_elementwise(loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]),
+                                ptr(&b[2]), (size_t)b[2].count, weighting, ptr(&b[3]), (size_t)b[3].count,
+                                reduction, &loss, ptr(&b[4]), ptr(&b[5]), ptr(&b[6]));
     Py_END_ALLOW_THREADS
     for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) release(&b[i]);
+    release(&param_grad);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
 }

@@ -18,6 +18,8 @@ public enum Catalogue {
         SoftMarginLoss.self,
         ModifiedHuberLoss.self,
         ExponentialLoss.self,
+        // Learned variance.
+        GaussianNLLLoss.self,
     ]
 
     /// Every entry: the elementwise losses, then the row-wise ones.
@@ -36,9 +38,13 @@ public enum Catalogue {
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
     /// "lower", "lower_inclusive", "upper", "upper_inclusive"}], "column_parameter",
-    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`.
+    /// "input_domain", "target_domain", "parameter_grad", "formula", "derivatives"}]}`.
+    /// Infinite bounds are `null`. `parameter_grad` says whether the loss differentiates with
+    /// respect to its parameters and column operand (``ParameterDifferentiableLoss``).
     public static func json(version: String) -> String {
         let entries = specs.enumerated().map { id, spec in
+            let parameterGrad = id < elementwise.count
+                && (elementwise[id] as? any ParameterDifferentiableLoss.Type) != nil
             let params = spec.parameters.map { p in
                 "{\"name\": \(quoted(p.name)), \"default\": \(number(p.defaultValue)), "
                     + "\"lower\": \(number(p.lower)), \"lower_inclusive\": \(p.lowerInclusive), "
@@ -49,6 +55,7 @@ public enum Catalogue {
                 + "\"column_parameter\": \(spec.columnParameter.map(quoted) ?? "null"), "
                 + "\"input_domain\": \(quoted(spec.inputDomain.rawValue)), "
                 + "\"target_domain\": \(quoted(spec.targetDomain.rawValue)), "
+                + "\"parameter_grad\": \(parameterGrad), "
                 + "\"formula\": \(quoted(spec.formula)), \"derivatives\": \(quoted(spec.derivatives))}"
         }
         return "{\"version\": \(quoted(version)), \"losses\": [\n  "
