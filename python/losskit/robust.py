@@ -14,7 +14,32 @@ import numpy as np
 from ._arrays import as_array, as_input, check_flag
 from ._elementwise import evaluate
 
-__all__ = ["gaussian_nll_loss"]
+__all__ = ["adaptive_robust_loss", "gaussian_nll_loss"]
+
+
+def adaptive_robust_loss(input: Any, target: Any, *, alpha: float = 1.0, scale: float = 1.0,
+                         reduction: str = "mean", sample_weight: Any = None, grad: bool = False,
+                         hess: bool = False, grad_params: bool = False) -> Any:
+    """Barron's general and adaptive robust loss ρ(x - y, α, c) (CVPR 2019).
+
+    With r = x - y, α = `alpha` and c = `scale` > 0:
+    ρ = |α - 2|/α·[((r/c)²/|α - 2| + 1)^(α/2) - 1], continued to its limits at α = 2 (L2,
+    ½(r/c)²), α = 0 (Cauchy, log(½(r/c)² + 1)) and α = -inf (Welsch, 1 - exp(-½(r/c)²)).
+    α = 1 is pseudo-Huber √((r/c)² + 1) - 1 and α = -2 Geman-McClure 2(r/c)²/((r/c)² + 4).
+    `alpha` is any number in [-inf, inf) (pass `float('-inf')` for Welsch); `scale` > 0.
+
+    ∂ρ/∂x = (r/c²)·((r/c)²/|α - 2| + 1)^(α/2 - 1); `hess` gives ∂²ρ/∂x². `grad_params=True`
+    appends `{"alpha": ∂/∂α, "scale": ∂/∂c}` of the returned loss (for reduction='none', of the
+    sum of the returned losses), so that α and c can be learned. They are computed without
+    cancellation, so α within 1e-7 of 0 or 2 gives the limits' values. ∂/∂α diverges as α → 2
+    (like (z/4)·log(z/|α - 2|) with z = (r/c)²): it is +inf at α = 2 for any r ≠ 0.
+
+    Minimising ρ alone over c makes c grow without bound; learn c (and α) through Barron's
+    negative log-likelihood, which adds a partition function this loss does not include.
+    """
+    return evaluate("adaptive_robust_loss", input, target, [("alpha", alpha), ("scale", scale)],
+                    reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess,
+                    grad_params=grad_params)
 
 
 def gaussian_nll_loss(input: Any, target: Any, var: Any, *, full: bool = False, eps: float = 1e-6,

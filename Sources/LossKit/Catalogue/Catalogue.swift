@@ -20,6 +20,8 @@ public enum Catalogue {
         ExponentialLoss.self,
         // Learned variance.
         GaussianNLLLoss.self,
+        // Robust regression with a learnable shape and scale.
+        AdaptiveRobustLoss.self,
     ]
 
     /// Every entry: the elementwise losses, then the row-wise ones.
