@@ -16,15 +16,16 @@
 ///     ∂ρ/∂α = -(s/2)·e^v·G,   G = [φ(tL) - t²·φ(L)]/t²,   φ(u) = u - 1 + e^(-u)
 ///
 /// so that no difference of nearly equal terms is formed except where the value itself is
-/// that small: G is evaluated as L²·(k(v) - e^v·φ(L)/L²) with k(v) = e^v·φ(v)/v², each by its
-/// Taylor series for small arguments, and by the series G = (1 - t)·Σₙ₌₃ (-1)ⁿ⁺¹·(1 + t + … +
-/// tⁿ⁻³)·Lⁿ/n! when both L and v are small (small residuals, where ∂ρ/∂α = O(z³)). This keeps
-/// α = 0 ± 1e-7 and α = 2 ± 1e-7 on their limits without special cases. Exactly α = 2 and
+/// that small: e^v·G is evaluated as L²·(k(v) - e^v·φ(L)/L²) with k(v) = e^v·φ(v)/v², each by
+/// its Taylor series for small arguments; by the series G = (1 - t)·Σₙ₌₃ (-1)ⁿ⁺¹·(1 + t + … +
+/// tⁿ⁻³)·Lⁿ/n! when both L and v are small (small residuals, where ∂ρ/∂α = O(z³)); and by an
+/// exact rearrangement for |α - 2| < 0.1 (see ``nearL2(_:_:_:)``). This keeps α = 0 ± 1e-7
+/// and α = 2 ± 1e-7 on their limits, in float32 too, without special cases. Exactly α = 2 and
 /// α = -inf have their own closed forms (the general formula divides by b = 0 or has no
 /// finite α). At α = 2 the α-derivative is +inf for r ≠ 0: it diverges like (z/4)·log(z/|α - 2|)
 /// as α → 2 from either side, which is the true behaviour of ρ (and 0 at r = 0). At α = -inf
-/// it is 0, the limit. In float32 the α-derivative loses relative accuracy about
-/// 1e-7/|α - 2| close to α = 2, where the terms it is formed from grow like 1/|α - 2|.
+/// it is 0, the limit. Where ρ itself overflows (α > 2 and huge residuals) the α-derivative
+/// may be NaN.
 ///
 /// Minimising the mean of ρ over c alone drives c up (ρ falls as c grows), so a learned scale
 /// needs the negative log-likelihood with Barron's partition function, which this is not.
@@ -92,7 +93,7 @@ public struct AdaptiveRobustLoss: ParameterDifferentiableLoss {
         let logBase = log1p(w)
         let v = t * logBase
         let ev = exp(v)
-        let q = exp((t - 1) * logBase)
+        let q = exp(S(alpha / 2 - 1) * logBase)  // t - 1 formed in Double: exact near α = 2
         // expm1(v)/v, which is 1 at v = 0 (α = 0: the Cauchy limit).
         let growth = (expm1(v) / v).replacing(with: 1, where: v .== 0)
         let loss = S(b / 2) * logBase * growth
@@ -110,10 +111,25 @@ public struct AdaptiveRobustLoss: ParameterDifferentiableLoss {
     func alphaFactor<V: LossVector>(_ logBase: V, _ v: V, _ ev: V, _ t: V.Scalar) -> V {
         // e^v·G = L²·(k(v) - e^v·φ(L)/L²) with k(v) = e^v·φ(v)/v² = (e^v·(v - 1) + 1)/v², which
         // stays finite where e^(-v) overflows (very negative α).
-        let general = logBase * logBase * (Self.k(v, ev) - ev * Self.phiOverSquare(logBase))
+        let general = Swift.abs(alpha - 2) < 0.1
+            ? nearL2(logBase, ev, t)
+            : logBase * logBase * (Self.k(v, ev) - ev * Self.phiOverSquare(logBase))
         // Both L and v small (small residuals): the series, which has no cancellation.
         let small = (logBase .<= 0.25) .& (abs(v) .<= 0.25)
         return general.replacing(with: ev * smallResidualSeries(logBase, t), where: small)
+    }
+
+    /// e^v·G for |α - 2| < 0.1, where k(v) and e^v·φ(L)/L² grow like 1/|α - 2| and nearly
+    /// cancel. Expanding φ gives the exact rearrangement
+    ///     e^v·G = e^v·(1 - t)·(tL - 1 - t)/t² - expm1((t - 1)·L + 2·log t)/t²,
+    /// whose first term carries the value and whose second is formed without cancellation. It
+    /// keeps float32 accurate to a few ulps next to α = 2 (the general form lost 1e-7/|α - 2|).
+    @inlinable @inline(__always)
+    func nearL2<V: LossVector>(_ logBase: V, _ ev: V, _ t: V.Scalar) -> V {
+        let half = alpha / 2
+        let first = ev * V.Scalar((1 - half) / (half * half)) * (t * logBase - 1 - t)
+        let second = expm1(V.Scalar(half - 1) * logBase + V.Scalar(2 * Double._log(half)))
+        return first - second * V.Scalar(1 / (half * half))
     }
 
     /// φ(u)/u² = (u - 1 + e^(-u))/u², by its Taylor series Σⱼ (-u)ʲ/(j + 2)! for |u| <= 1/4.
