@@ -62,7 +62,8 @@ public struct ElementwiseProblem<T: LossScalar> {
             try checkNonNegativeFinite(weight!, weightCount, "weight")
         }
         if column != nil {
-            let name = spec.columnParameter ?? "the per-column parameter"
+            // Named after the loss's argument, e.g. "pos_weight: per-column parameter ...".
+            let name = (spec.columnParameter.map { "\($0): " } ?? "") + "per-column parameter"
             guard columnCount > 0 ? count % columnCount == 0 : count == 0 else {
                 throw LossKitError(.shapeMismatch,
                     "\(name) has \(columnCount) values, which does not divide the \(count) input elements")
