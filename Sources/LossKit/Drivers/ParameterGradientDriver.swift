@@ -14,7 +14,7 @@ public func evaluate<L: ParameterDifferentiableLoss, T: LossScalar>(
 ) -> Double {
     let (denominator, scale) = p.reductionScale
     var total = 0.0
-    var parameterTotals = InlineArray<4, Double>(repeating: 0)
+    var parameterTotals = ParameterSlots<Double>(repeating: 0)
     var start = 0
     while start < p.count {
         let end = Swift.min(start + accumulationBlock, p.count)
@@ -34,12 +34,12 @@ public func evaluate<L: ParameterDifferentiableLoss, T: LossScalar>(
 @inlinable
 func parameterBlock<L: ParameterDifferentiableLoss, T: LossScalar>(
     _ loss: L, _ p: ElementwiseProblem<T>, _ start: Int, _ end: Int, _ scale: T,
-    _ parameterTotals: inout InlineArray<4, Double>
+    _ parameterTotals: inout ParameterSlots<Double>
 ) -> Double {
     typealias V = T.Vector
     let parameterCount = Swift.min(L.spec.parameters.count, ParameterDerivatives<V>.capacity)
     var acc = V.zero
-    var parameterAcc = InlineArray<4, V>(repeating: .zero)
+    var parameterAcc = ParameterSlots<V>(repeating: .zero)
     var i = start
     while i < end {
         let lanes = Swift.min(V.scalarCount, end - i)

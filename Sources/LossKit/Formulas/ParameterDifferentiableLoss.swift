@@ -1,11 +1,15 @@
+/// One value per differentiable scalar parameter: at most four, stored inline so that the hot
+/// loop allocates nothing.
+public typealias ParameterSlots<Element> = InlineArray<4, Element>
+
 /// Lane-wise derivatives of one element's loss with respect to what is not the input: the
 /// loss's scalar parameters and its per-column operand (see ``ParameterDifferentiableLoss``).
 public struct ParameterDerivatives<V: LossVector> {
     /// How many scalar parameters a loss can differentiate with respect to.
-    public static var capacity: Int { 4 }
+    public static var capacity: Int { ParameterSlots<V>.count }
 
     /// ∂l/∂θ_k for the loss's parameters in ``LossSpec/parameters`` order; unused slots are 0.
-    public var parameters: InlineArray<4, V>
+    public var parameters: ParameterSlots<V>
     /// ∂l/∂c, the derivative with respect to the element's column value c.
     public var column: V
 
