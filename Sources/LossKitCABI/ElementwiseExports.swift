@@ -40,7 +40,8 @@ public func lk_elementwise_param_grad(
         let outputs = Outputs(lossOut: lossOut, losses: losses, grad: grad, hess: hess,
                               paramGrad: paramGrad, columnGrad: columnGrad)
         let differentiable = type as? any ParameterDifferentiableLoss.Type
-        if paramGrad != nil || columnGrad != nil {
+        let differentiating = paramGrad != nil || columnGrad != nil
+        if differentiating {
             guard let differentiable else {
                 throw LossKitError(.invalidArgument,
                     "\(type.spec.name) has no derivatives with respect to its parameters; pass NULL param_grad and column_grad")
@@ -49,14 +50,21 @@ public func lk_elementwise_param_grad(
                 throw LossKitError(.internalError, "\(type.spec.name) has more parameters than can be differentiated")
             }
         }
-        try withScalarType(dtype) { (scalar) throws(LossKitError) in
-            if paramGrad != nil || columnGrad != nil, let differentiable {
-                try runDifferentiating(differentiable, scalar, values, count, input, target, weight,
-                                       weightCount, weighting, column, columnCount, reduction, outputs)
-            } else {
-                try run(type, scalar, values, count, input, target, weight, weightCount, weighting,
-                        column, columnCount, reduction, outputs)
-            }
+        // Each branch calls a witness specialised for the loss and the scalar type (see
+        // ElementwiseLoss.run); a generic call here would run the driver unspecialised.
+        switch dtype {
+        case 0:
+            let p = try problem(type.spec, Float.self, count, input, target, weight, weightCount,
+                                weighting, column, columnCount, reduction, outputs)
+            let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.run(values, p)
+            lossOut?.pointee = result
+        case 1:
+            let p = try problem(type.spec, Double.self, count, input, target, weight, weightCount,
+                                weighting, column, columnCount, reduction, outputs)
+            let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.run(values, p)
+            lossOut?.pointee = result
+        default:
+            throw LossKitError(.unsupportedDType, "dtype must be LK_FLOAT32 (0) or LK_FLOAT64 (1), got \(dtype)")
         }
     }
 }
@@ -89,28 +97,4 @@ private func problem<T: LossScalar>(
         columnGrad: typed(outputs.columnGrad, T.self))
     try problem.validate(for: spec)
     return problem
-}
-
-/// The typed body of ``lk_elementwise``, once the loss type and scalar type are known.
-private func run<L: ElementwiseLoss, T: LossScalar>(
-    _: L.Type, _ scalar: T.Type, _ values: [Double], _ count: Int,
-    _ input: UnsafeRawPointer?, _ target: UnsafeRawPointer?,
-    _ weight: UnsafeRawPointer?, _ weightCount: Int, _ weighting: Weighting,
-    _ column: UnsafeRawPointer?, _ columnCount: Int, _ reduction: Reduction, _ outputs: Outputs
-) throws(LossKitError) {
-    let p = try problem(L.spec, scalar, count, input, target, weight, weightCount, weighting,
-                        column, columnCount, reduction, outputs)
-    outputs.lossOut?.pointee = evaluate(L(parameters: values), p)
-}
-
-/// The typed body of ``lk_elementwise_param_grad`` when parameter derivatives are requested.
-private func runDifferentiating<L: ParameterDifferentiableLoss, T: LossScalar>(
-    _: L.Type, _ scalar: T.Type, _ values: [Double], _ count: Int,
-    _ input: UnsafeRawPointer?, _ target: UnsafeRawPointer?,
-    _ weight: UnsafeRawPointer?, _ weightCount: Int, _ weighting: Weighting,
-    _ column: UnsafeRawPointer?, _ columnCount: Int, _ reduction: Reduction, _ outputs: Outputs
-) throws(LossKitError) {
-    let p = try problem(L.spec, scalar, count, input, target, weight, weightCount, weighting,
-                        column, columnCount, reduction, outputs)
-    outputs.lossOut?.pointee = evaluate(L(parameters: values), p)
 }

@@ -33,9 +33,22 @@ public protocol ParameterDifferentiableLoss: ElementwiseLoss {
     /// The loss terms and the derivatives with respect to the parameters and the column operand.
     func evaluateWithParameterDerivatives<V: LossVector>(
         _ x: V, _ y: V, column: V) -> (LossTerms<V>, ParameterDerivatives<V>)
+
+    /// The parameter-differentiating ``evaluate(_:_:)`` of the loss built from `parameters`,
+    /// specialised per type like ``ElementwiseLoss/run(_:_:)``; provided by the extension below.
+    static func runDifferentiatingParameters(_ parameters: [Double], _ problem: ElementwiseProblem<Float>) -> Double
+    static func runDifferentiatingParameters(_ parameters: [Double], _ problem: ElementwiseProblem<Double>) -> Double
 }
 
 extension ParameterDifferentiableLoss {
+    public static func runDifferentiatingParameters(_ parameters: [Double], _ problem: ElementwiseProblem<Float>) -> Double {
+        LossKit.evaluate(Self(parameters: parameters), problem)
+    }
+
+    public static func runDifferentiatingParameters(_ parameters: [Double], _ problem: ElementwiseProblem<Double>) -> Double {
+        LossKit.evaluate(Self(parameters: parameters), problem)
+    }
+
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {
         evaluateWithParameterDerivatives(x, y, column: column).0
