@@ -39,7 +39,8 @@ def binary_cross_entropy(input: Any, target: Any, *, weight: Any = None, reducti
     The clamps are PyTorch's: p = 0 with y = 1 costs 100 and has gradient -1/ε ≈ -1e12
     (per element, before reduction). The Hessian is the exact derivative of that gradient;
     PyTorch's double backward instead divides by (p(1 - p) + ε)². An `input` outside [0, 1]
-    raises ValueError, as in PyTorch; a `target` outside [0, 1] does too (PyTorch accepts it).
+    raises ValueError (PyTorch refuses it with RuntimeError); so does a `target` outside [0, 1]
+    (PyTorch accepts it).
     Prefer `binary_cross_entropy_with_logits` where logits are available: it needs no clamp.
 
     `weight` is PyTorch's rescaling weight (broadcast to the input; 'mean' still divides by
