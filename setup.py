@@ -59,6 +59,8 @@ class BuildWithSwift(build_ext):
         super().run()
         for ext in self.extensions:
             package = Path(self.get_ext_fullpath(ext.name)).parent
+            # A tuned copy left from an earlier build would shadow the new portable library.
+            shutil.rmtree(package / "glibc-hwcaps", ignore_errors=True)
             for relative, library in self._libraries(portable, tuned):
                 (package / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(library, package / relative)

@@ -123,8 +123,10 @@ LK_API int32_t lk_get_num_threads(void);
  *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise" or
  *         "cross_entropy"), "parameters": [{"name", "default", "lower", "lower_inclusive",
  *         "upper", "upper_inclusive", "flag"}], "column_parameter", "input_domain",
- *         "target_domain", "formula", "derivatives"}]}. A parameter with "flag": true is a
- *         boolean option: pass exactly 0.0 (false) or 1.0 (true). Domains are "real", "non_negative", "positive",
+ *         "target_domain", "parameter_grad" (true if lk_elementwise_param_grad can
+ *         differentiate with respect to the parameters and column), "formula",
+ *         "derivatives"}]}. A parameter with "flag": true is a boolean option: pass exactly
+ *         0.0 (false) or 1.0 (true). Domains are "real", "non_negative", "positive",
  *         "unit_interval", "zero_one", "signs" or "above_minus_one"; lk_elementwise checks
  *         every input and target element against them (NaN always passes).
  *         A loss's id is its position in "losses" and never changes. Infinite bounds are
@@ -147,7 +149,9 @@ LK_API lk_status lk_loss_id(const char *name, int32_t *id);
  * @param loss       id of a catalogue entry of kind "elementwise" (see lk_loss_id).
  * @param params     the loss's parameters in catalogue order (e.g. {delta} for huber_loss);
  *                   may be NULL when n_params is 0. Each must be finite and in its range.
- * @param n_params   number of values in params; must equal the catalogue's count.
+ * @param n_params   number of values in params, at most the catalogue's count; parameters
+ *                   past n_params take their catalogue defaults (so a loss that gains a
+ *                   parameter in a later version keeps working for existing callers).
  * @param dtype      LK_FLOAT32 or LK_FLOAT64: the type of every array argument below.
  * @param n          number of elements.
  * @param input      n predictions x (never NULL when n > 0).
@@ -176,6 +180,29 @@ LK_API lk_status lk_elementwise(int32_t loss, const double *params, size_t n_par
                                 const void *weight, size_t n_weight, lk_weighting weighting,
                                 const void *column, size_t n_column, lk_reduction reduction,
                                 double *loss_out, void *losses, void *grad, void *hess);
+
+/* lk_elementwise, plus the derivatives of the result with respect to what is not the input,
+ * for losses that provide them (in the catalogue: "parameter_grad": true; e.g. the adaptive
+ * robust loss's alpha and scale, the Gaussian NLL's var). All arguments of lk_elementwise
+ * mean the same here; with param_grad and column_grad both NULL this is lk_elementwise.
+ *
+ * @param param_grad   NULL, or n_params doubles: the derivative of the result with respect to
+ *                     each parameter, in catalogue order (for LK_REDUCTION_NONE, of the sum of
+ *                     the per-element losses w_i * l_i). Accumulated in double precision.
+ * @param column_grad  NULL, or n outputs of `dtype`: for element i, the derivative of the
+ *                     result with respect to the column value element i used (column[i %
+ *                     n_column]; 1 when column is NULL). Where elements share a column value,
+ *                     its derivative is the sum of theirs, which the caller forms.
+ * @return LK_OK or an error status; LK_ERR_INVALID_ARGUMENT if param_grad or column_grad is
+ *         given for a loss without parameter derivatives. */
+LK_API lk_status lk_elementwise_param_grad(int32_t loss, const double *params, size_t n_params,
+                                           lk_dtype dtype, size_t n, const void *input,
+                                           const void *target, const void *weight,
+                                           size_t n_weight, lk_weighting weighting,
+                                           const void *column, size_t n_column,
+                                           lk_reduction reduction, double *loss_out, void *losses,
+                                           void *grad, void *hess, double *param_grad,
+                                           void *column_grad);
 
 /* ---------------------------------------------------------------------------------------------
  * Cross-entropy

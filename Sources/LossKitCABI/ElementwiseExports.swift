@@ -9,18 +9,37 @@ public func lk_elementwise(
     _ lossOut: UnsafeMutablePointer<Double>?, _ losses: UnsafeMutableRawPointer?,
     _ grad: UnsafeMutableRawPointer?, _ hess: UnsafeMutableRawPointer?
 ) -> Int32 {
+    lk_elementwise_param_grad(loss, params, nParams, dtype, n, input, target, weight, nWeight,
+                              weighting, column, nColumn, reduction, lossOut, losses, grad, hess,
+                              nil, nil)
+}
+
+@c
+public func lk_elementwise_param_grad(
+    _ loss: Int32, _ params: UnsafePointer<Double>?, _ nParams: UInt,
+    _ dtype: Int32, _ n: UInt, _ input: UnsafeRawPointer?, _ target: UnsafeRawPointer?,
+    _ weight: UnsafeRawPointer?, _ nWeight: UInt, _ weighting: Int32,
+    _ column: UnsafeRawPointer?, _ nColumn: UInt, _ reduction: Int32,
+    _ lossOut: UnsafeMutablePointer<Double>?, _ losses: UnsafeMutableRawPointer?,
+    _ grad: UnsafeMutableRawPointer?, _ hess: UnsafeMutableRawPointer?,
+    _ paramGrad: UnsafeMutablePointer<Double>?, _ columnGrad: UnsafeMutableRawPointer?
+) -> Int32 {
     guarded { () throws(LossKitError) in
         let type = try Catalogue.elementwiseLoss(id: Int(loss))
         let count = try length(n, "n")
         // The count is checked before params is read: a wrong n_params says nothing about how
-        // many values params really holds, and copying a huge n_params would trap.
-        let paramCount = type.spec.parameters.count
-        guard nParams == UInt(paramCount) else {
+        // many values params really holds, and copying a huge n_params would trap. Fewer
+        // values than the loss has parameters leave the trailing ones at their defaults, so a
+        // loss can gain a parameter without breaking a caller compiled before it had one.
+        let specs = type.spec.parameters
+        guard nParams <= UInt(specs.count) else {
             throw LossKitError(.invalidArgument,
-                "n_params: \(type.spec.name) takes \(paramCount) parameter(s), got \(nParams)")
+                "n_params: \(type.spec.name) takes at most \(specs.count) parameter(s), got \(nParams)")
         }
-        let values = try required(params, "params", count: paramCount)
-            .map { Array(UnsafeBufferPointer(start: $0, count: paramCount)) } ?? []
+        let given = Int(nParams)
+        let values = (try required(params, "params", count: given)
+            .map { Array(UnsafeBufferPointer(start: $0, count: given)) } ?? [])
+            + specs[given...].map(\.defaultValue)
         try type.spec.validate(values)
         let reduction = try LossKitCABI.reduction(reduction)
         let weighting = try LossKitCABI.weighting(weighting)
@@ -28,29 +47,64 @@ public func lk_elementwise(
         let target = try required(target, "target", count: count)
         let weightCount = try length(nWeight, "n_weight")
         let columnCount = try length(nColumn, "n_column")
-        try withScalarType(dtype) { (scalar) throws(LossKitError) in
-            try run(type, scalar, values, count, input, target, weight, weightCount, weighting,
-                    column, columnCount, reduction, lossOut, losses, grad, hess)
+        let outputs = Outputs(lossOut: lossOut, losses: losses, grad: grad, hess: hess,
+                              paramGrad: paramGrad, columnGrad: columnGrad)
+        let differentiable = type as? any ParameterDifferentiableLoss.Type
+        let differentiating = paramGrad != nil || columnGrad != nil
+        if differentiating {
+            guard let differentiable else {
+                throw LossKitError(.invalidArgument,
+                    "\(type.spec.name) has no derivatives with respect to its parameters; pass NULL param_grad and column_grad")
+            }
+            guard differentiable.spec.parameters.count <= ParameterDerivatives<SIMD8<Double>>.capacity else {
+                throw LossKitError(.internalError, "\(type.spec.name) has more parameters than can be differentiated")
+            }
+        }
+        // Each branch calls a witness specialised for the loss and the scalar type (see
+        // ElementwiseLoss.evaluate(parameters:_:)); a generic call would run unspecialised.
+        switch dtype {
+        case 0:
+            let p = try problem(type.spec, Float.self, count, input, target, weight, weightCount,
+                                weighting, column, columnCount, reduction, outputs)
+            let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.evaluate(parameters: values, p)
+            lossOut?.pointee = result
+        case 1:
+            let p = try problem(type.spec, Double.self, count, input, target, weight, weightCount,
+                                weighting, column, columnCount, reduction, outputs)
+            let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.evaluate(parameters: values, p)
+            lossOut?.pointee = result
+        default:
+            throw LossKitError(.unsupportedDType, "dtype must be LK_FLOAT32 (0) or LK_FLOAT64 (1), got \(dtype)")
         }
     }
 }
 
-/// The typed body of ``lk_elementwise``, once the loss type and scalar type are known.
-private func run<L: ElementwiseLoss, T: LossScalar>(
-    _: L.Type, _: T.Type, _ values: [Double], _ count: Int,
+/// The output pointers of ``lk_elementwise_param_grad``, as the caller passed them.
+private struct Outputs {
+    var lossOut: UnsafeMutablePointer<Double>?
+    var losses: UnsafeMutableRawPointer?
+    var grad: UnsafeMutableRawPointer?
+    var hess: UnsafeMutableRawPointer?
+    var paramGrad: UnsafeMutablePointer<Double>?
+    var columnGrad: UnsafeMutableRawPointer?
+}
+
+/// The validated problem of one call, once the scalar type is known.
+private func problem<T: LossScalar>(
+    _ spec: LossSpec, _: T.Type, _ count: Int,
     _ input: UnsafeRawPointer?, _ target: UnsafeRawPointer?,
     _ weight: UnsafeRawPointer?, _ weightCount: Int, _ weighting: Weighting,
-    _ column: UnsafeRawPointer?, _ columnCount: Int, _ reduction: Reduction,
-    _ lossOut: UnsafeMutablePointer<Double>?, _ losses: UnsafeMutableRawPointer?,
-    _ grad: UnsafeMutableRawPointer?, _ hess: UnsafeMutableRawPointer?
-) throws(LossKitError) {
+    _ column: UnsafeRawPointer?, _ columnCount: Int, _ reduction: Reduction, _ outputs: Outputs
+) throws(LossKitError) -> ElementwiseProblem<T> {
     // With no elements every array may be NULL; any non-NULL address will do, nothing is read.
     let empty = UnsafePointer<T>(bitPattern: MemoryLayout<T>.alignment)!
     let problem = ElementwiseProblem<T>(
         count: count, input: typed(input, T.self) ?? empty, target: typed(target, T.self) ?? empty,
         weight: typed(weight, T.self), weightCount: weightCount, weighting: weighting,
         column: typed(column, T.self), columnCount: columnCount, reduction: reduction,
-        losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
-    try problem.validate(for: L.spec)
-    lossOut?.pointee = T.evaluate(L.self, parameters: values, problem)
+        losses: typed(outputs.losses, T.self), grad: typed(outputs.grad, T.self),
+        hess: typed(outputs.hess, T.self), parameterGrad: outputs.paramGrad,
+        columnGrad: typed(outputs.columnGrad, T.self))
+    try problem.validate(for: spec)
+    return problem
 }

@@ -8,10 +8,12 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
 """
 from ._build import build_info
 from ._catalogue import catalogue
+from . import binary, regression, robust
+from .binary import *  # noqa: F401,F403  (listed in __all__ below)
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
-from . import regression
-from .regression import *  # noqa: F403 -- the functions in regression.__all__
+from .regression import *  # noqa: F401,F403  (listed in __all__ below)
+from .robust import *  # noqa: F401,F403  (listed in __all__ below)
 from .threads import get_num_threads, set_num_threads
 from . import _native
 
@@ -29,4 +31,4 @@ __all__ = [
     "mse_loss",
     "set_num_threads",
 ]
-__all__ += regression.__all__
+__all__ += binary.__all__ + regression.__all__ + robust.__all__

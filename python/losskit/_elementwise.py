@@ -16,12 +16,19 @@ WEIGHTING_RESCALE = 1
 
 def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (), *,
              reduction: str, sample_weight: Any, grad: bool, hess: bool,
-             weight: Any = None, column: Any = None, column_name: str = "") -> Any:
+             weight: Any = None, column: Any = None, column_name: str = "",
+             grad_params: bool = False) -> Any:
     """Validates and converts the arguments, calls the kernel, and shapes the results.
 
     `weight` (PyTorch's rescaling weight, broadcastable to the input) and `sample_weight`
     (per element or per sample, normalising the mean) are mutually exclusive. `column` is a
-    scalar or one value per element of the last axis.
+    scalar, one value per element of the last axis, or one value per element (the input's shape).
+
+    `grad_params=True` (for losses whose catalogue entry has `parameter_grad`) appends a dict
+    to the results: each parameter's name maps to the derivative of the returned loss with
+    respect to it (a float; for reduction 'none', of the sum of the returned losses), and
+    `column_name` maps to the per-element derivatives with respect to the column values (an
+    array of the input's shape; the caller sums those that share a value).
     """
     x = as_input(input)
     y = as_like(target, "target", x.dtype)
@@ -30,6 +37,7 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
     code = reduction_code(reduction)
     want_grad = check_flag(grad, "grad")
     want_hess = check_flag(hess, "hess")
+    want_params = check_flag(grad_params, "grad_params")
     values = tuple([as_real(v, n) for n, v in params]) if params else ()
 
     weighting = WEIGHTING_NORMALIZED
@@ -50,12 +58,22 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
     if column is not None:
         c = as_like(column, column_name, x.dtype)
         last = x.shape[-1] if x.ndim else 1
-        if c.ndim > 1 or (c.ndim == 1 and c.shape[0] != last):
-            raise ValueError(f"{column_name}: expected a scalar or shape ({last},), got {c.shape}")
+        # A single value broadcasts (np.ascontiguousarray makes a scalar shape (1,)).
+        if c.size != 1 and c.shape != x.shape and (c.ndim > 1 or (c.ndim == 1 and c.shape[0] != last)):
+            raise ValueError(f"{column_name}: expected a scalar, shape ({last},) or {x.shape}, got {c.shape}")
         c = c.reshape(-1)
 
     losses = np.empty_like(x) if code == 0 else None
     g = np.empty_like(x) if want_grad else None
     h = np.empty_like(x) if want_hess else None
-    value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
-    return results(losses if code == 0 else value, g, h)
+    if not want_params:
+        value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
+        return results(losses if code == 0 else value, g, h)
+    pg = np.zeros(len(values))
+    cg = np.empty_like(x) if c is not None else None
+    value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h, pg, cg)
+    derivatives: dict[str, Any] = {n: float(d) for (n, _), d in zip(params, pg)}
+    if cg is not None:
+        derivatives[column_name] = cg
+    out = results(losses if code == 0 else value, g, h)
+    return (out if isinstance(out, tuple) else (out,)) + (derivatives,)

@@ -122,19 +122,24 @@ static int check_nargs(const char *function, Py_ssize_t nargs, Py_ssize_t expect
     return -1;
 }
 
-#define N_ELEMENTWISE_BUFFERS 7
+#define N_ELEMENTWISE_BUFFERS 8
 
 PyDoc_STRVAR(elementwise_doc,
-"elementwise(loss_id, params, input, target, weight, weighting, column, reduction, losses, grad, hess) -> float\n\n"
-"Calls lk_elementwise. Arrays are C-contiguous float32 or float64 (all the same type); weight,\n"
-"column, losses, grad and hess may be None. Returns the reduced loss.");
+"elementwise(loss_id, params, input, target, weight, weighting, column, reduction, losses, grad, hess,\n"
+"            param_grad=None, column_grad=None) -> float\n\n"
+"Calls lk_elementwise, or lk_elementwise_param_grad when param_grad or column_grad is given.\n"
+"Arrays are C-contiguous float32 or float64 (all the same type) except param_grad, a float64\n"
+"array of len(params); weight, column, losses, grad, hess, param_grad and column_grad may be\n"
+"None. Returns the reduced loss.");
 
 static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     long long loss_id, weighting, reduction;
-    if (check_nargs("elementwise", nargs, 11) || int_arg(args, 0, &loss_id) || int_arg(args, 5, &weighting) ||
-        int_arg(args, 7, &reduction))
+    if (nargs != 11 && nargs != 13) {
+        PyErr_Format(PyExc_TypeError, "elementwise() takes 11 or 13 arguments (%zd given)", nargs);
         return NULL;
+    }
+    if (int_arg(args, 0, &loss_id) || int_arg(args, 5, &weighting) || int_arg(args, 7, &reduction)) return NULL;
     PyObject *params = args[1];
     if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
     Py_ssize_t n_params = PyTuple_Size(params);
@@ -145,10 +150,12 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
         if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
     }
 
-    /* input, target, weight, column, losses, grad, hess */
-    PyObject *objs[N_ELEMENTWISE_BUFFERS] = {args[2], args[3], args[4], args[6], args[8], args[9], args[10]};
+    /* input, target, weight, column, losses, grad, hess, column_grad */
+    PyObject *objs[N_ELEMENTWISE_BUFFERS] = {args[2], args[3], args[4],  args[6],
+                                             args[8], args[9], args[10], nargs == 13 ? args[12] : Py_None};
+    PyObject *param_grad_obj = nargs == 13 ? args[11] : Py_None;
     arg_buffer b[N_ELEMENTWISE_BUFFERS] = {
-        {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}};
+        {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}, {"column_grad"}};
     int kind = acquire_input(&b[0], objs[0]);
     if (kind < 0) return NULL;
     Py_ssize_t n = b[0].count;
@@ -160,16 +167,28 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
             return NULL;
         }
     }
+    arg_buffer param_grad = {"param_grad"};
+    if (acquire(&param_grad, param_grad_obj, LK_FLOAT64, n_params, 1) != 0) {
+        for (int j = 0; j < N_ELEMENTWISE_BUFFERS; j++) release(&b[j]);
+        return NULL;
+    }
 
     double loss = 0.0;
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
-    status = lk_elementwise((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]),
-                            ptr(&b[1]), ptr(&b[2]), (size_t)b[2].count, (lk_weighting)weighting, ptr(&b[3]),
-                            (size_t)b[3].count, (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]),
-                            ptr(&b[6]));
+    if (param_grad.held || b[7].held)
+        status = lk_elementwise_param_grad(
+            (int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
+            (size_t)b[2].count, (lk_weighting)weighting, ptr(&b[3]), (size_t)b[3].count,
+            (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]), ptr(&b[6]), ptr(&param_grad), ptr(&b[7]));
+    else
+        status = lk_elementwise((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]),
+                                ptr(&b[1]), ptr(&b[2]), (size_t)b[2].count, (lk_weighting)weighting, ptr(&b[3]),
+                                (size_t)b[3].count, (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]),
+                                ptr(&b[6]));
     Py_END_ALLOW_THREADS
     for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) release(&b[i]);
+    release(&param_grad);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
 }

@@ -62,21 +62,27 @@ def huber_loss(input: Any, target: Any, *, delta: float = 1.0, reduction: str = 
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, *, weight: Any = None,
-                                     pos_weight: Any = None, reduction: str = "mean",
-                                     sample_weight: Any = None, grad: bool = False,
-                                     hess: bool = False) -> Any:
+                                     pos_weight: Any = None, label_smoothing: float = 0.0,
+                                     reduction: str = "mean", sample_weight: Any = None,
+                                     grad: bool = False, hess: bool = False) -> Any:
     """Binary cross-entropy on logits, as `torch.nn.functional.binary_cross_entropy_with_logits`.
 
     With p = `pos_weight` (a scalar or one value per element of the last axis, default 1):
-    l = -[p·y·log σ(x) + (1 - y)·log σ(-x)] = (1 - y)·x + (1 + (p - 1)y)·softplus(-x);
-    ∂l/∂x = (1 - y) - (1 + (p - 1)y)·σ(-x)  (σ(x) - y when p = 1);
+    l = -[p·y·log σ(x) + (1 - y)·log σ(-x)] = p·y·softplus(-x) + (1 - y)·softplus(x);
+    ∂l/∂x = (1 - y)·σ(x) - p·y·σ(-x)  (σ(x) - y when p = 1);
     ∂²l/∂x² = (1 + (p - 1)y)·σ(x)·σ(-x).
-    Computed without overflow for any finite logit. Targets may be soft labels in [0, 1].
+    Computed without overflow or cancellation for any finite logit, so confidently correct
+    predictions keep their tiny losses and gradients to full relative precision (PyTorch's
+    form loses them). Targets may be soft labels in [0, 1].
+
+    `label_smoothing` ε in [0, 1] (Keras's rule; PyTorch has no BCE smoothing) replaces the
+    target y by y' = (1 - ε)·y + ε/2 in every formula above, before `pos_weight` applies.
 
     `weight` is PyTorch's rescaling weight: broadcast to the input's shape, it multiplies each
     element's loss, and 'mean' still divides by the number of elements. `sample_weight` instead
     gives the weighted mean Σ w·l / Σ w. Pass at most one of them.
     """
-    return evaluate("binary_cross_entropy_with_logits", input, target, reduction=reduction,
+    return evaluate("binary_cross_entropy_with_logits", input, target,
+                    [("label_smoothing", label_smoothing)], reduction=reduction,
                     sample_weight=sample_weight, grad=grad, hess=hess, weight=weight,
                     column=pos_weight, column_name="pos_weight")

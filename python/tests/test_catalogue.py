@@ -45,6 +45,23 @@ def sample_args(entry):
             SAMPLE_ARGS["elementwise"][1] if target == "real" else DOMAIN_SAMPLES[target])
 
 
+def extra_operands(entry, args):
+    """Positional operands a loss requires after (input, target): its column parameter when the
+    signature makes it required, as PyTorch does with gaussian_nll_loss's var."""
+    column = entry["column_parameter"]
+    if column is None:
+        return ()
+    parameter = inspect.signature(getattr(lk, entry["name"])).parameters.get(column)
+    if parameter is None or parameter.default is not inspect.Parameter.empty:
+        return ()
+    return (np.ones_like(args[0]),)
+
+
+def call(entry, *args, **kwargs):
+    """The loss called on `args` plus any operand it requires."""
+    return getattr(lk, entry["name"])(*args, *extra_operands(entry, args), **kwargs)
+
+
 def python_default(p):
     """The catalogue default as the Python signature spells it: a flag's 0/1 is False/True."""
     return bool(p["default"]) if p["flag"] else p["default"]
@@ -89,9 +106,14 @@ def test_python_signature_matches_the_catalogue(entry):
     sig = inspect.signature(getattr(lk, entry["name"]))
     params = list(sig.parameters.values())
     assert [p.name for p in params[:2]] == ["input", "target"]
+    if extra_operands(entry, sample_args(entry)):  # a required operand, positional like PyTorch's
+        assert params[2].name == entry["column_parameter"]
+        params = params[:2] + params[3:]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:])
     expected = dict(OPTIONS)
-    if entry["column_parameter"]:
+    if entry.get("parameter_grad"):
+        expected["grad_params"] = False
+    if entry["column_parameter"] and not extra_operands(entry, sample_args(entry)):
         expected[entry["column_parameter"]] = None
     expected.update({p["name"]: python_default(p) for p in entry["parameters"]})
     actual = {p.name: p.default for p in params[2:]}
@@ -104,11 +126,10 @@ def test_python_signature_matches_the_catalogue(entry):
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_defaults_are_the_values_used(entry):
     """Omitting a parameter computes exactly what passing the catalogue default does."""
-    fn = getattr(lk, entry["name"])
     args = sample_args(entry)
     explicit = {p["name"]: python_default(p) for p in entry["parameters"]}
-    assert fn(*args, grad=True)[0] == fn(*args, grad=True, **explicit)[0]
-    np.testing.assert_array_equal(fn(*args, grad=True)[1], fn(*args, grad=True, **explicit)[1])
+    assert call(entry, *args, grad=True)[0] == call(entry, *args, grad=True, **explicit)[0]
+    np.testing.assert_array_equal(call(entry, *args, grad=True)[1], call(entry, *args, grad=True, **explicit)[1])
 
 
 def bound_cases():
@@ -129,13 +150,12 @@ def bound_cases():
 
 @pytest.mark.parametrize("entry, parameter, value, accepted", list(bound_cases()))
 def test_parameter_ranges_are_enforced_as_published(entry, parameter, value, accepted):
-    fn = getattr(lk, entry["name"])
     args = sample_args(entry)
     if accepted:
-        assert np.isfinite(fn(*args, **{parameter: value}))
+        assert np.isfinite(call(entry, *args, **{parameter: value}))
     else:
         with pytest.raises(ValueError, match=parameter):
-            fn(*args, **{parameter: value})
+            call(entry, *args, **{parameter: value})
 
 
 FLAGS = [(e, p["name"]) for e in ENTRIES for p in e["parameters"] if p["flag"]]
@@ -145,10 +165,9 @@ FLAGS = [(e, p["name"]) for e in ENTRIES for p in e["parameters"] if p["flag"]]
 def test_flags_take_booleans(entry, flag):
     """A flag is True or False (numpy's bool too); a number, even 0 or 1, is a TypeError naming
     it, so that log_input=0.5 cannot mean anything."""
-    fn = getattr(lk, entry["name"])
     args = sample_args(entry)
     for value in (True, False):  # NaN-aware: log_input=False makes the sample's -1.5 a bad rate
-        np.testing.assert_equal(fn(*args, **{flag: np.bool_(value)}), fn(*args, **{flag: value}))
+        np.testing.assert_equal(call(entry, *args, **{flag: np.bool_(value)}), call(entry, *args, **{flag: value}))
     for value in (0, 1, 0.5, "yes", None):
         with pytest.raises(TypeError, match=flag):
-            fn(*args, **{flag: value})
+            call(entry, *args, **{flag: value})

@@ -486,7 +486,12 @@ static void test_elementwise_errors(void) {
     lk_loss_id("cross_entropy", &ce);
     snprintf(ce_mention, sizeof ce_mention, "id %d", ce);
     expect_error("loss id of cross_entropy (not elementwise)", EW(ce, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, NULL, 0, 1, NULL), LK_ERR_UNKNOWN_LOSS, ce_mention);
-    expect_error("huber with n_params 0", EW(huber, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, NULL, 0, 1, NULL), LK_ERR_INVALID_ARGUMENT, "n_params");
+    /* Omitted trailing parameters take their catalogue defaults: huber's delta is 1. */
+    double with_default, with_one;
+    lk_status s0 = lk_elementwise(huber, NULL, 0, LK_FLOAT64, 6, x, y, NULL, 0, 0, NULL, 0, 1, &with_default, NULL, NULL, NULL);
+    lk_status s1 = lk_elementwise(huber, &delta, 1, LK_FLOAT64, 6, x, y, NULL, 0, 0, NULL, 0, 1, &with_one, NULL, NULL, NULL);
+    check(s0 == LK_OK && s1 == LK_OK && with_default == with_one,
+          "huber with n_params 0 uses delta = 1: %.17g and %.17g", with_default, with_one);
     double two[2] = {1, 1};
     expect_error("huber with n_params 2", EW(huber, two, 2, LK_FLOAT64, 6, x, y, NULL, 0, 0, NULL, 0, 1, NULL), LK_ERR_INVALID_ARGUMENT, "n_params");
     expect_error("mse with n_params 1", EW(mse, &delta, 1, LK_FLOAT64, 6, x, y, NULL, 0, 0, NULL, 0, 1, NULL), LK_ERR_INVALID_ARGUMENT, "n_params");

@@ -39,6 +39,18 @@ public enum Catalogue {
         .elementwise(PoissonNLLLoss.self),
         .elementwise(GammaLoss.self),
         .elementwise(TweedieLoss.self),
+        // Binary classification.
+        .elementwise(BinaryCrossEntropy.self),
+        .elementwise(SigmoidFocalLoss.self),
+        .elementwise(HingeLoss.self),
+        .elementwise(SquaredHingeLoss.self),
+        .elementwise(SoftMarginLoss.self),
+        .elementwise(ModifiedHuberLoss.self),
+        .elementwise(ExponentialLoss.self),
+        // Learned variance.
+        .elementwise(GaussianNLLLoss.self),
+        // Robust regression with a learnable shape and scale.
+        .elementwise(AdaptiveRobustLoss.self),
     ]
 
     /// Every entry's spec, by id.
@@ -66,10 +78,15 @@ public enum Catalogue {
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
     /// "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
-    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`;
-    /// a `flag` parameter is a boolean option passed as 0 or 1.
+    /// "input_domain", "target_domain", "parameter_grad", "formula", "derivatives"}]}`.
+    /// Infinite bounds are `null`; a `flag` parameter is a boolean option passed as 0 or 1.
+    /// `parameter_grad` says whether the loss differentiates with respect to its parameters and
+    /// column operand (``ParameterDifferentiableLoss``).
     public static func json(version: String) -> String {
-        let entries = specs.enumerated().map { id, spec in
+        let rendered = Self.entries.enumerated().map { id, entry in
+            let spec = entry.spec
+            var parameterGrad = false
+            if case .elementwise(let type) = entry { parameterGrad = type is any ParameterDifferentiableLoss.Type }
             let params = spec.parameters.map { p in
                 "{\"name\": \(quoted(p.name)), \"default\": \(number(p.defaultValue)), "
                     + "\"lower\": \(number(p.lower)), \"lower_inclusive\": \(p.lowerInclusive), "
@@ -81,10 +98,11 @@ public enum Catalogue {
                 + "\"column_parameter\": \(spec.columnParameter.map(quoted) ?? "null"), "
                 + "\"input_domain\": \(quoted(spec.inputDomain.rawValue)), "
                 + "\"target_domain\": \(quoted(spec.targetDomain.rawValue)), "
+                + "\"parameter_grad\": \(parameterGrad), "
                 + "\"formula\": \(quoted(spec.formula)), \"derivatives\": \(quoted(spec.derivatives))}"
         }
         return "{\"version\": \(quoted(version)), \"losses\": [\n  "
-            + entries.joined(separator: ",\n  ") + "\n]}\n"
+            + rendered.joined(separator: ",\n  ") + "\n]}\n"
     }
 
     private static func number(_ v: Double) -> String { v.isFinite ? format(v) : "null" }

@@ -35,9 +35,11 @@ public struct ParameterSpec: Sendable {
         return spec
     }
 
-    /// Whether `value` is finite and inside the range (0 or 1 for a flag).
+    /// Whether `value` is inside the range (0 or 1 for a flag). NaN never is; an infinity only
+    /// when it is an inclusive bound (e.g. α = -inf for the adaptive robust loss), so the
+    /// default unbounded range (-inf, inf) admits exactly the finite numbers.
     public func accepts(_ value: Double) -> Bool {
-        guard value.isFinite else { return false }
+        guard !value.isNaN else { return false }
         if isFlag { return value == 0 || value == 1 }
         let aboveLower = lowerInclusive ? value >= lower : value > lower
         let belowUpper = upperInclusive ? value <= upper : value < upper
@@ -47,8 +49,8 @@ public struct ParameterSpec: Sendable {
     /// The range in interval notation, for error messages and the catalogue.
     public var rangeDescription: String {
         if isFlag { return "{0, 1}" }
-        let lo = lower == -.infinity ? "(-inf" : (lowerInclusive ? "[" : "(") + format(lower)
-        let hi = upper == .infinity ? "inf)" : format(upper) + (upperInclusive ? "]" : ")")
+        let lo = (lowerInclusive ? "[" : "(") + format(lower)
+        let hi = format(upper) + (upperInclusive ? "]" : ")")
         return lo + ", " + hi
     }
 }
@@ -98,8 +100,9 @@ public struct LossSpec: Sendable {
                 "\(name) takes \(parameters.count) parameter(s), got \(values.count)")
         }
         for (p, v) in zip(parameters, values) where !p.accepts(v) {
+            let admitsInfinity = (p.lower == -.infinity && p.lowerInclusive) || (p.upper == .infinity && p.upperInclusive)
             throw LossKitError(.invalidArgument,
-                "\(name): \(p.name) must be a finite number in \(p.rangeDescription), got \(format(v))")
+                "\(name): \(p.name) must be a \(admitsInfinity ? "" : "finite ")number in \(p.rangeDescription), got \(format(v))")
         }
     }
 }

@@ -17,13 +17,21 @@ public struct ElementwiseProblem<T: LossScalar> {
     public var losses: UnsafeMutablePointer<T>?
     public var grad: UnsafeMutablePointer<T>?
     public var hess: UnsafeMutablePointer<T>?
+    /// Derivatives of the result with respect to each scalar parameter (one Double per
+    /// parameter, in spec order); written only by a ``ParameterDifferentiableLoss``.
+    public var parameterGrad: UnsafeMutablePointer<Double>?
+    /// Per element, the derivative of the result with respect to the column value that element
+    /// used; written only by a ``ParameterDifferentiableLoss``.
+    public var columnGrad: UnsafeMutablePointer<T>?
 
     public init(count: Int, input: UnsafePointer<T>, target: UnsafePointer<T>,
                 weight: UnsafePointer<T>? = nil, weightCount: Int = 0,
                 weighting: Weighting = .normalized,
                 column: UnsafePointer<T>? = nil, columnCount: Int = 0,
                 reduction: Reduction = .mean, losses: UnsafeMutablePointer<T>? = nil,
-                grad: UnsafeMutablePointer<T>? = nil, hess: UnsafeMutablePointer<T>? = nil) {
+                grad: UnsafeMutablePointer<T>? = nil, hess: UnsafeMutablePointer<T>? = nil,
+                parameterGrad: UnsafeMutablePointer<Double>? = nil,
+                columnGrad: UnsafeMutablePointer<T>? = nil) {
         self.count = count
         self.input = input
         self.target = target
@@ -36,6 +44,8 @@ public struct ElementwiseProblem<T: LossScalar> {
         self.losses = losses
         self.grad = grad
         self.hess = hess
+        self.parameterGrad = parameterGrad
+        self.columnGrad = columnGrad
     }
 
     /// Checks lengths, the weight and column values, and the input and target domains of
@@ -89,16 +99,31 @@ func checkNonNegativeFinite<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, _ na
 /// ``Reduction/none``, the sum of the per-element losses).
 @inlinable
 public func evaluate<L: ElementwiseLoss, T: LossScalar>(_ loss: L, _ p: ElementwiseProblem<T>) -> Double {
-    let denominator = p.reduction == .mean ? p.meanDenominator : 1
-    // Mean over an empty set: 0 with zero derivatives (see Reduction.mean).
-    let scale: T = denominator > 0 ? T(1 / denominator) : 0
+    let (denominator, scale) = p.reductionScale
     let blocks = (p.count + accumulationBlock - 1) / accumulationBlock
     let total = Parallel.sum(blocks: blocks) { b in
         let start = b * accumulationBlock
-        return elementwiseBlock(loss, p, start, Swift.min(start + accumulationBlock, p.count), scale)
+        return elementwiseBlock(loss, p, start, Swift.min(start + accumulationBlock, p.count), T(scale))
     }
-    if p.reduction == .mean { return denominator > 0 ? total / denominator : 0 }
-    return total
+    return p.reduced(total, denominator)
+}
+
+extension ElementwiseProblem {
+    /// The reduction's denominator (Σ w or the count for ``Reduction/mean``, else 1) and the
+    /// factor 1/denominator that turns weighted sums into the result. The mean over an empty
+    /// set is 0 with zero derivatives (see ``Reduction/mean``), so the factor is then 0.
+    @inlinable
+    var reductionScale: (denominator: Double, scale: Double) {
+        let denominator = reduction == .mean ? meanDenominator : 1
+        return (denominator, denominator > 0 ? 1 / denominator : 0)
+    }
+
+    /// A weighted sum turned into the result: divided by the denominator for the mean.
+    @inlinable
+    func reduced(_ total: Double, _ denominator: Double) -> Double {
+        guard reduction == .mean else { return total }
+        return denominator > 0 ? total / denominator : 0
+    }
 }
 
 /// Elements [start, end) of ``evaluate(_:_:)``; returns their weighted loss sum.
@@ -125,18 +150,34 @@ func elementwiseBlock<L: ElementwiseLoss, T: LossScalar>(
 func elementwiseStep<L: ElementwiseLoss, T: LossScalar>(
     _ loss: L, _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int, _ scale: T
 ) -> T.Vector {
-    typealias V = T.Vector
+    let (x, y, w, c) = operands(p, i, lanes)
+    return write(loss.evaluate(x, y, column: c), weight: w, scale: scale, p, i, lanes)
+}
+
+/// Input, target, weight (1 without weights) and column value (1 without a column operand)
+/// of lanes [i, i + lanes); padding lanes of a partial vector read 0.
+@inlinable @inline(__always)
+func operands<T: LossScalar>(_ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int)
+    -> (x: T.Vector, y: T.Vector, w: T.Vector, c: T.Vector) {
     let x = load(p.input, i, lanes)
     let y = load(p.target, i, lanes)
-    var w = V(repeating: 1)
+    var w = T.Vector(repeating: 1)
     if let weight = p.weight { w = gather(weight, i, lanes, period: p.count / p.weightCount) }
-    var c = V(repeating: 1)
+    var c = T.Vector(repeating: 1)
     if let column = p.column { c = cycle(column, i, lanes, period: p.columnCount) }
-    let terms = loss.evaluate(x, y, column: c)
+    return (x, y, w, c)
+}
+
+/// Stores the requested outputs of lanes [i, i + lanes): w·l for ``Reduction/none``, and the
+/// derivatives scaled by w and the reduction factor. Returns w·l with padding lanes zeroed,
+/// ready to accumulate.
+@inlinable @inline(__always)
+func write<T: LossScalar>(_ terms: LossTerms<T.Vector>, weight w: T.Vector, scale: T,
+                          _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int) -> T.Vector {
     var wl = w * terms.loss
-    if lanes < V.scalarCount { wl = wl.replacing(with: 0, where: laneMask(V.self, lanes)) }
-    let ws = w * V(repeating: scale)
-    if p.reduction == .none, let out = p.losses { store(wl, out, i, lanes) }
+    if lanes < T.Vector.scalarCount { wl = wl.replacing(with: 0, where: laneMask(T.Vector.self, lanes)) }
+    let ws = w * T.Vector(repeating: scale)
+    if let out = p.losses, p.reduction == .none { store(wl, out, i, lanes) }
     if let out = p.grad { store(ws * terms.grad, out, i, lanes) }
     if let out = p.hess { store(ws * terms.hess, out, i, lanes) }
     return wl

@@ -48,11 +48,13 @@ func gather<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, period
 }
 
 /// `p[(i + k) % period]` for each lane k: a value per column, repeating every `period` elements.
+/// Lanes that do not wrap around (always, for one value per element) are one contiguous load.
 @inlinable @inline(__always)
 func cycle<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, period: Int) -> T.Vector {
     if period == 1 { return T.Vector(repeating: p[0]) }
-    var v = T.Vector.zero
     var column = i % period
+    if column + lanes <= period { return load(p, column, lanes) }
+    var v = T.Vector.zero
     for k in 0..<lanes {
         v[k] = p[column]
         column += 1

@@ -71,3 +71,16 @@ public func softplus<V: LossVector>(_ v: V) -> V {
 public func sigmoid<V: LossVector>(_ v: V) -> V {
     V(repeating: 1) / (V(repeating: 1) + exp(-v))
 }
+
+
+/// log(e^a + e^b), computed as max(a, b) + log1p(e^-|a - b|) so it never overflows; exact when
+/// one side is -inf (then it is the other side).
+@inlinable @inline(__always)
+public func logAddExp<V: LossVector>(_ a: V, _ b: V) -> V {
+    maximum(a, b) + log1p(exp(-abs(a - b)))
+}
+
+/// The step function of a margin: 1 where v > 0, 0 where v <= 0, NaN where v is NaN. It is the
+/// derivative of max(v, 0) with the value 0 chosen at the kink v = 0.
+@inlinable @inline(__always)
+public func positiveStep<V: LossVector>(_ v: V) -> V { maximum(sign(v), V.zero) }
