@@ -12,9 +12,39 @@ public enum Catalogue {
         BinaryCrossEntropyWithLogits.self,
     ]
 
-    /// Every entry: the elementwise losses, then the row-wise ones.
+    /// The general row-wise losses (``RowwiseLoss``), by id after `cross_entropy`. Kept as its
+    /// own list so that elementwise additions and row-wise additions never touch the same lines.
+    public static let rowwise: [any RowwiseLoss.Type] = [
+        NLLLoss.self,
+        SoftmaxFocalLoss.self,
+        Poly1CrossEntropy.self,
+        GeneralizedCrossEntropy.self,
+        SymmetricCrossEntropy.self,
+        MultiMarginLoss.self,
+        MulticlassHingeLoss.self,
+        MultilabelSoftMarginLoss.self,
+        MultilabelMarginLoss.self,
+        KLDivLoss.self,
+        JensenShannonDivergence.self,
+        SoftmaxEntropy.self,
+    ]
+
+    /// Every entry: the elementwise losses, cross-entropy, then the general row-wise ones.
     public static var specs: [LossSpec] {
-        elementwise.map { $0.spec } + [SoftmaxCrossEntropy.spec]
+        elementwise.map { $0.spec } + [SoftmaxCrossEntropy.spec] + rowwise.map { $0.spec }
+    }
+
+    /// The id of the first entry of ``rowwise``.
+    public static var firstRowwiseID: Int { elementwise.count + 1 }
+
+    /// The row-wise loss with this id.
+    public static func rowwiseLoss(id: Int) throws(LossKitError) -> any RowwiseLoss.Type {
+        let k = id - firstRowwiseID
+        guard k >= 0 && k < rowwise.count else {
+            throw LossKitError(.unknownLoss,
+                "no row-wise loss has id \(id) (they are \(firstRowwiseID)...\(firstRowwiseID + rowwise.count - 1))")
+        }
+        return rowwise[k]
     }
 
     /// The elementwise loss with this id.
@@ -28,7 +58,7 @@ public enum Catalogue {
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
     /// "lower", "lower_inclusive", "upper", "upper_inclusive"}], "column_parameter",
-    /// "input_domain", "target_domain", "formula", "derivatives"}]}`. Infinite bounds are `null`.
+    /// "input_domain", "target_domain", "row_target", "class_weight", "formula", "derivatives"}]}`. Infinite bounds are `null`.
     public static func json(version: String) -> String {
         let entries = specs.enumerated().map { id, spec in
             let params = spec.parameters.map { p in
@@ -41,6 +71,8 @@ public enum Catalogue {
                 + "\"column_parameter\": \(spec.columnParameter.map(quoted) ?? "null"), "
                 + "\"input_domain\": \(quoted(spec.inputDomain.rawValue)), "
                 + "\"target_domain\": \(quoted(spec.targetDomain.rawValue)), "
+                + "\"row_target\": \(spec.rowTarget.map { quoted($0.rawValue) } ?? "null"), "
+                + "\"class_weight\": \(spec.classWeight.map(quoted) ?? "null"), "
                 + "\"formula\": \(quoted(spec.formula)), \"derivatives\": \(quoted(spec.derivatives))}"
         }
         return "{\"version\": \(quoted(version)), \"losses\": [\n  "
