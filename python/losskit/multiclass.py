@@ -13,6 +13,7 @@ accept `ignore_index` (default -100, as PyTorch's `nll_loss`): those samples con
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -185,7 +186,12 @@ def kl_div(input: Any, target: Any, *, log_target: bool = False, reduction: str 
         raise ValueError(f"target: expected the input's shape {x.shape}, got {t.shape}")
     # PyTorch's kl_div is elementwise; rows are the first axis ('batchmean' divides by its size).
     shape = x.shape
-    matrix = x.reshape(1, 1) if x.ndim == 0 else x.reshape(shape[0], -1) if x.ndim > 1 else x.reshape(-1, 1)
+    if x.ndim == 0:
+        matrix = x.reshape(1, 1)
+    elif x.ndim == 1:
+        matrix = x.reshape(-1, 1)
+    else:
+        matrix = x.reshape(shape[0], math.prod(shape[1:]))
     rows = Rows(matrix)
     values = np.ascontiguousarray(t.reshape(matrix.shape), dtype=x.dtype)
     result = evaluate("kl_div", rows, params=[("log_target", flag)], target_values=values,
