@@ -19,21 +19,35 @@ OPTIONS = {"reduction": "mean", "sample_weight": None, "grad": False, "hess": Fa
 # the only default each may have.
 TORCH_OPTIONS = {"weight": None, "ignore_index": -100}
 
-# Valid arguments for one call of a loss of each kind.
+# Valid arguments for one call of a loss of each kind (row-wise: of each row target).
+_SCORES = np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]])
 SAMPLE_ARGS = {
     "elementwise": (np.array([0.2, -1.5, 3.0]), np.array([0.0, 1.0, 0.5])),
-    "cross_entropy": (np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]]), np.array([2, 0])),
+    "cross_entropy": (_SCORES, np.array([2, 0])),
+    "rowwise:class_index": (_SCORES, np.array([2, 0])),
+    "rowwise:class_indices": (_SCORES, np.array([[2, -1, 0], [0, 1, -1]])),
+    "rowwise:values": (_SCORES, np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])),
+    "rowwise:none": (_SCORES,),
 }
+# Losses without a target are scores of the input (e.g. the entropy): their default reduction
+# is 'none'.
+SCORE_OPTIONS = {**OPTIONS, "reduction": "none"}
+
+
+def sample_args(entry):
+    key = entry["kind"] if entry["kind"] != "rowwise" else f"rowwise:{entry['row_target']}"
+    return SAMPLE_ARGS[key]
 
 
 def public_losses():
-    """Names in losskit.__all__ that are functions taking (input, target, ...)."""
+    """Names in losskit.__all__ that are functions taking (input, target, ...), or (input, *,
+    ...) with the shared loss options (target-less scores such as the entropy)."""
     names = []
     for name in lk.__all__:
         obj = getattr(lk, name)
         if inspect.isfunction(obj):
             params = list(inspect.signature(obj).parameters)
-            if params[:2] == ["input", "target"]:
+            if params[:2] == ["input", "target"] or (params[:1] == ["input"] and "reduction" in params):
                 names.append(name)
     return names
 
@@ -49,7 +63,11 @@ def test_ids_are_positions_and_names_are_unique():
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_entry_is_complete(entry):
-    assert entry["kind"] in SAMPLE_ARGS
+    assert entry["kind"] in {"elementwise", "cross_entropy", "rowwise"}
+    if entry["kind"] == "rowwise":
+        assert entry["row_target"] in {"class_index", "class_indices", "values", "none"}
+    else:
+        assert entry["row_target"] is None and entry["class_weight"] is None
     assert entry["formula"] and entry["derivatives"]
     for p in entry["parameters"]:
         assert set(p) == {"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive"}
@@ -58,17 +76,23 @@ def test_entry_is_complete(entry):
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_python_signature_matches_the_catalogue(entry):
     """(input, target, *, ...): every option after target is keyword-only, each catalogue
-    parameter is a keyword with the catalogue's default, the column parameter defaults to
-    None, and any other keyword is a shared option or a PyTorch option with its default."""
+    parameter is a keyword with the catalogue's default, the column parameter and the class
+    weight default to None, and any other keyword is a shared option or a PyTorch option with
+    its default. A loss without target is (input, *, ...) and defaults to reduction='none'."""
     sig = inspect.signature(getattr(lk, entry["name"]))
     params = list(sig.parameters.values())
-    assert [p.name for p in params[:2]] == ["input", "target"]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:])
-    expected = dict(OPTIONS)
+    positional = ["input"] if entry.get("row_target") == "none" else ["input", "target"]
+    assert [p.name for p in params[:len(positional)]] == positional
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[len(positional):])
+    expected = dict(SCORE_OPTIONS if len(positional) == 1 else OPTIONS)
     if entry["column_parameter"]:
         expected[entry["column_parameter"]] = None
+    if entry.get("class_weight"):
+        expected[entry["class_weight"]] = None
     expected.update({p["name"]: p["default"] for p in entry["parameters"]})
-    actual = {p.name: p.default for p in params[2:]}
+    actual = {p.name: p.default for p in params[len(positional):]}
+    if entry.get("row_target") == "class_index":
+        assert actual.get("ignore_index") == -100
     expected.update({k: v for k, v in TORCH_OPTIONS.items() if k in actual})
     assert actual == expected
 
@@ -77,9 +101,9 @@ def test_python_signature_matches_the_catalogue(entry):
 def test_defaults_are_the_values_used(entry):
     """Omitting a parameter computes exactly what passing the catalogue default does."""
     fn = getattr(lk, entry["name"])
-    args = SAMPLE_ARGS[entry["kind"]]
+    args = sample_args(entry)
     explicit = {p["name"]: p["default"] for p in entry["parameters"]}
-    assert fn(*args, grad=True)[0] == fn(*args, grad=True, **explicit)[0]
+    np.testing.assert_array_equal(fn(*args, grad=True)[0], fn(*args, grad=True, **explicit)[0])
     np.testing.assert_array_equal(fn(*args, grad=True)[1], fn(*args, grad=True, **explicit)[1])
 
 
@@ -100,9 +124,9 @@ def bound_cases():
 @pytest.mark.parametrize("entry, parameter, value, accepted", list(bound_cases()))
 def test_parameter_ranges_are_enforced_as_published(entry, parameter, value, accepted):
     fn = getattr(lk, entry["name"])
-    args = SAMPLE_ARGS[entry["kind"]]
+    args = sample_args(entry)
     if accepted:
-        assert np.isfinite(fn(*args, **{parameter: value}))
+        assert np.all(np.isfinite(fn(*args, **{parameter: value})))
     else:
         with pytest.raises(ValueError, match=parameter):
             fn(*args, **{parameter: value})
