@@ -12,11 +12,11 @@ public func lk_rowwise(
 ) -> Int32 {
     guarded { () throws(LossKitError) in
         let type = try Catalogue.rowwiseLoss(id: Int(loss))
-        let count = try length(nParams, "n_params")
         let parameterCount = type.spec.parameters.count
-        guard count == parameterCount else {
-            throw LossKitError(.invalidArgument, "\(type.spec.name) takes \(parameterCount) parameter(s), got n_params = \(count)")
+        guard nParams == UInt(parameterCount) else {
+            throw LossKitError(.invalidArgument, "\(type.spec.name) takes \(parameterCount) parameter(s), got n_params = \(nParams)")
         }
+        let count = parameterCount
         let values = try required(params, "params", count: count).map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
         let rowCount = try length(rows, "rows")
         let classCount = try length(classes, "classes")
