@@ -89,9 +89,11 @@ enum { LK_FLOAT32 = 0, LK_FLOAT64 = 1 };
 
 /* How per-element (or per-row) losses become the result.
  * LK_REDUCTION_MEAN is the weighted mean sum(w*l)/sum(w); over an empty set (no elements, all
- * weights 0, every target ignored) it is 0 with zero gradient and Hessian, not NaN. */
+ * weights 0, every target ignored) it is 0 with zero gradient and Hessian, not NaN.
+ * LK_REDUCTION_BATCHMEAN (lk_rowwise only) is sum(s*l)/sum(s) over rows, for every row-wise
+ * loss (PyTorch's kl_div 'batchmean'). */
 typedef int32_t lk_reduction;
-enum { LK_REDUCTION_NONE = 0, LK_REDUCTION_MEAN = 1, LK_REDUCTION_SUM = 2 };
+enum { LK_REDUCTION_NONE = 0, LK_REDUCTION_MEAN = 1, LK_REDUCTION_SUM = 2, LK_REDUCTION_BATCHMEAN = 3 };
 
 /* How element weights enter the denominator of LK_REDUCTION_MEAN.
  * LK_WEIGHTING_NORMALIZED: sum(w*l) / sum(w)    (sample weights)
@@ -120,13 +122,17 @@ LK_API int32_t lk_get_num_threads(void);
  * ------------------------------------------------------------------------------------------- */
 
 /* @return the catalogue of losses as a JSON document (UTF-8, NUL-terminated):
- *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise" or
- *         "cross_entropy"), "parameters": [{"name", "default", "lower", "lower_inclusive",
- *         "upper", "upper_inclusive", "flag"}], "column_parameter", "input_domain",
- *         "target_domain", "parameter_grad" (true if lk_elementwise_param_grad can
- *         differentiate with respect to the parameters and column), "formula",
- *         "derivatives"}]}. A parameter with "flag": true is a boolean option: pass exactly
- *         0.0 (false) or 1.0 (true). Domains are "real", "non_negative", "positive",
+ *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise",
+ *         "cross_entropy", "rowwise", ...), "parameters": [{"name", "default", "lower",
+ *         "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
+ *         "input_domain", "target_domain", "parameter_grad" (true if
+ *         lk_elementwise_param_grad can differentiate with respect to the parameters and
+ *         column), "row_target", "class_weight", "formula", "derivatives"}]}. A parameter with
+ *         "flag": true is a boolean option: pass exactly 0.0 (false) or 1.0 (true). For
+ *         "rowwise" entries, "row_target" says what lk_rowwise takes as target
+ *         ("class_index", "class_indices", "values" or "none") and "class_weight" names the
+ *         per-class weight argument (null if the loss has none); both are null otherwise.
+ *         Domains are "real", "non_negative", "positive",
  *         "unit_interval", "zero_one", "signs" or "above_minus_one"; lk_elementwise checks
  *         every input and target element against them (NaN always passes).
  *         A loss's id is its position in "losses" and never changes. Infinite bounds are
@@ -244,6 +250,80 @@ LK_API lk_status lk_cross_entropy(lk_dtype dtype, size_t rows, size_t classes, c
                                   int64_t ignore_index, double label_smoothing,
                                   lk_reduction reduction, double *loss_out, void *losses,
                                   void *grad, void *hess);
+
+/* ---------------------------------------------------------------------------------------------
+ * Row-wise losses
+ * ------------------------------------------------------------------------------------------- */
+
+/* Computes a row-wise loss (catalogue kind "rowwise": nll_loss, softmax_focal_loss,
+ * multi_margin_loss, kl_div, entropy, ...) over `rows` rows of `classes` scores, and optionally
+ * its gradient and Hessian diagonal with respect to the scores, in one pass. Each row's loss
+ * depends on that row's scores and target only; the catalogue's "formula" and "derivatives"
+ * state it.
+ *
+ * The target of a row depends on the loss's "row_target" in the catalogue:
+ *   "class_index"    target_index holds rows class indices in [0, classes), or ignore_index
+ *                    (that row then contributes nothing: loss 0, zero derivatives);
+ *   "class_indices"  target_index holds rows * classes class indices, each row's list ending
+ *                    at its first -1 (PyTorch's multilabel_margin_loss); entries after the
+ *                    first -1 are not read;
+ *   "values"         target_values holds rows * classes values (probabilities, 0/1 labels,
+ *                    ...), checked against the catalogue's "target_domain";
+ *   "none"           no target: both target pointers must be NULL.
+ * The other target pointer must be NULL.
+ *
+ * Reductions, with s the sample weights (1 when NULL, 0 for ignored rows) and l_i row i's loss:
+ *   LK_REDUCTION_NONE       rows outputs s_i * l_i in `losses`; for kl_div (whose PyTorch
+ *                           'none' is per element) rows * classes outputs s_i * l_ic instead;
+ *   LK_REDUCTION_SUM        sum_i s_i l_i;
+ *   LK_REDUCTION_MEAN       sum_i s_i l_i / D, with D = sum_i s_i w_{y_i} for nll_loss
+ *                           (w the class weights, PyTorch's rule), D = classes * sum_i s_i for
+ *                           kl_div (PyTorch's element mean), D = sum_i s_i otherwise;
+ *   LK_REDUCTION_BATCHMEAN  sum_i s_i l_i / sum_i s_i for every loss.
+ * A mean over D = 0 is 0 with zero derivatives.
+ *
+ * @param loss           id of a catalogue entry of kind "rowwise" (see lk_loss_id).
+ * @param params         the loss's parameters in catalogue order (e.g. {gamma} for
+ *                       softmax_focal_loss); may be NULL when n_params is 0. Each must be
+ *                       finite and in its range; flags (log_target) are 0 or 1, and
+ *                       multi_margin_loss's p is 1 or 2.
+ * @param n_params       number of values in params; must equal the catalogue's count.
+ * @param dtype          LK_FLOAT32 or LK_FLOAT64: the type of input, target_values,
+ *                       class_weight, sample_weight, losses, grad and hess.
+ * @param rows           number of rows (samples).
+ * @param classes        scores per row C (>= 1 when rows > 0).
+ * @param input          rows * classes scores, row-major (logits, or log-probabilities for
+ *                       nll_loss and kl_div).
+ * @param target_index   see above; NULL unless row_target is "class_index" or
+ *                       "class_indices" (may be NULL when rows is 0).
+ * @param n_target_index number of values in target_index: rows for "class_index", rows *
+ *                       classes for "class_indices" (checked; ignored when target_index is
+ *                       NULL).
+ * @param target_values  see above; NULL unless row_target is "values".
+ * @param class_weight   NULL, or classes non-negative finite per-class weights; only for
+ *                       losses whose catalogue "class_weight" is not null (weight, alpha).
+ * @param sample_weight  NULL, or rows non-negative finite row weights.
+ * @param ignore_index   for "class_index" targets: rows with this target are ignored (-100 in
+ *                       PyTorch). Unused otherwise.
+ * @param reduction      LK_REDUCTION_NONE, _MEAN, _SUM or _BATCHMEAN.
+ * @param loss_out       NULL, or receives the reduced loss (for NONE, the sum of the losses).
+ * @param losses         for LK_REDUCTION_NONE, the outputs described above (required when
+ *                       rows > 0); otherwise ignored, may be NULL.
+ * @param n_losses       number of values losses can hold: rows, or rows * classes for losses
+ *                       with per-element outputs (kl_div); checked for LK_REDUCTION_NONE.
+ * @param grad           NULL, or rows * classes outputs: derivative of the result with respect
+ *                       to the input (of each row's s_i * l_i for NONE).
+ * @param hess           NULL, or rows * classes outputs: the Hessian diagonal, likewise.
+ * @return LK_OK or an error status (see lk_last_error): LK_ERR_UNKNOWN_LOSS for an id that is
+ *         not a row-wise loss, LK_ERR_INDEX for a class index out of range, LK_ERR_NULL_POINTER
+ *         for a missing required array, LK_ERR_INVALID_ARGUMENT for a bad parameter, option or
+ *         weight or a target array the loss does not take, LK_ERR_SHAPE, LK_ERR_DTYPE. */
+LK_API lk_status lk_rowwise(int32_t loss, const double *params, size_t n_params, lk_dtype dtype,
+                            size_t rows, size_t classes, const void *input,
+                            const int64_t *target_index, size_t n_target_index,
+                            const void *target_values, const void *class_weight, const void *sample_weight,
+                            int64_t ignore_index, lk_reduction reduction, double *loss_out,
+                            void *losses, size_t n_losses, void *grad, void *hess);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,10 @@ from . import binary, regression, robust
 from .binary import *  # noqa: F401,F403  (listed in __all__ below)
 from .classification import cross_entropy
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
+from .multiclass import (entropy, generalized_cross_entropy, jensen_shannon_divergence, kl_div,
+                         multi_margin_loss, multiclass_hinge_loss, multilabel_margin_loss,
+                         multilabel_soft_margin_loss, nll_loss, poly1_cross_entropy,
+                         softmax_focal_loss, symmetric_cross_entropy)
 from .regression import *  # noqa: F401,F403  (listed in __all__ below)
 from .robust import *  # noqa: F401,F403  (listed in __all__ below)
 from .threads import get_num_threads, set_num_threads
@@ -25,10 +29,22 @@ __all__ = [
     "build_info",
     "catalogue",
     "cross_entropy",
+    "entropy",
+    "generalized_cross_entropy",
     "get_num_threads",
     "huber_loss",
+    "jensen_shannon_divergence",
+    "kl_div",
     "l1_loss",
     "mse_loss",
+    "multi_margin_loss",
+    "multiclass_hinge_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poly1_cross_entropy",
     "set_num_threads",
+    "softmax_focal_loss",
+    "symmetric_cross_entropy",
 ]
 __all__ += binary.__all__ + regression.__all__ + robust.__all__

@@ -245,6 +245,73 @@ static PyObject *cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t
     return PyFloat_FromDouble(loss);
 }
 
+#define N_ROWWISE_BUFFERS 8
+
+PyDoc_STRVAR(rowwise_doc,
+"rowwise(loss_id, params, rows, classes, input, target_index, target_values, class_weight,\n"
+"        sample_weight, ignore_index, reduction, losses, grad, hess) -> float\n\n"
+"Calls lk_rowwise. input is (rows * classes) float32 or float64; target_index int64 or None\n"
+"(its length is passed on and checked by the library); target_values, class_weight (classes),\n"
+"sample_weight (rows), losses (rows, or rows * classes for per-element losses), grad and hess\n"
+"(rows * classes) are of input's type or None. Returns the reduced loss.");
+
+static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long loss_id, rows, classes, ignore_index, reduction;
+    if (check_nargs("rowwise", nargs, 14) || int_arg(args, 0, &loss_id) || int_arg(args, 2, &rows) ||
+        int_arg(args, 3, &classes) || int_arg(args, 9, &ignore_index) || int_arg(args, 10, &reduction))
+        return NULL;
+    if (loss_id < INT32_MIN || loss_id > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
+    if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
+    PyObject *params = args[1];
+    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
+    Py_ssize_t n_params = PyTuple_Size(params);
+    double values[8];
+    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
+    for (Py_ssize_t i = 0; i < n_params; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
+        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
+    }
+    if (rows < 0 || classes < 0) return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
+    if (classes > 0 && rows > PY_SSIZE_T_MAX / classes)
+        return PyErr_Format(PyExc_ValueError, "rows * classes overflows");
+    Py_ssize_t cells = (Py_ssize_t)(rows * classes);
+
+    /* input, target index, target values, class weight, sample weight, losses, grad, hess */
+    PyObject *objs[N_ROWWISE_BUFFERS] = {args[4], args[5], args[6], args[7], args[8], args[11], args[12], args[13]};
+    arg_buffer b[N_ROWWISE_BUFFERS] = {{"input"}, {"target"}, {"target"}, {"weight"},
+                                       {"sample_weight"}, {"losses"}, {"grad"}, {"hess"}};
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return NULL;
+    if (b[0].count != cells) {
+        release(&b[0]);
+        return PyErr_Format(PyExc_ValueError, "input: expected %zd elements, got %zd", cells, b[0].count);
+    }
+    /* The lengths of target_index and losses depend on the loss: they are passed on, and the
+     * library checks them. */
+    const int kinds[N_ROWWISE_BUFFERS] = {kind, -1, kind, kind, kind, kind, kind, kind};
+    const Py_ssize_t counts[N_ROWWISE_BUFFERS] = {cells, -1, cells, (Py_ssize_t)classes,
+                                                  (Py_ssize_t)rows, -1, cells, cells};
+    for (int i = 1; i < N_ROWWISE_BUFFERS; i++) {
+        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
+            for (int j = 0; j < i; j++) release(&b[j]);
+            return NULL;
+        }
+    }
+
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_rowwise((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)rows, (size_t)classes,
+                        ptr(&b[0]), ptr(&b[1]), (size_t)b[1].count, ptr(&b[2]), ptr(&b[3]), ptr(&b[4]),
+                        (int64_t)ignore_index, (lk_reduction)reduction, &loss, ptr(&b[5]), (size_t)b[5].count, ptr(&b[6]),
+                        ptr(&b[7]));
+    Py_END_ALLOW_THREADS
+    for (int i = 0; i < N_ROWWISE_BUFFERS; i++) release(&b[i]);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
 static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
     (void)self;
     long n = PyLong_AsLong(arg);
@@ -278,6 +345,7 @@ static PyObject *version(PyObject *self, PyObject *unused) {
 static PyMethodDef methods[] = {
     {"elementwise", (PyCFunction)(void (*)(void))elementwise, METH_FASTCALL, elementwise_doc},
     {"cross_entropy", (PyCFunction)(void (*)(void))cross_entropy, METH_FASTCALL, cross_entropy_doc},
+    {"rowwise", (PyCFunction)(void (*)(void))rowwise, METH_FASTCALL, rowwise_doc},
     {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},

@@ -160,6 +160,28 @@ CASES += [
     Case("native-ce-smoothing-nan", lambda: xe(smoothing=float("nan")), ValueError, "label_smoothing"),
     Case("native-ce-reduction-code", lambda: xe(reduction=9), ValueError, "reduction"),
     Case("native-ce-none-without-output", lambda: xe(reduction=0), ValueError, "reduction"),
+    # Row-wise losses (lk_rowwise), public API and shim.
+    Case("nll-index-out-of-range", lambda: lk.nll_loss(logits, np.array([0, 3, 1, 0])), IndexError, "target"),
+    Case("nll-weight-length", lambda: lk.nll_loss(logits, labels, weight=np.ones(4)), ValueError, "weight"),
+    Case("focal-alpha-negative", lambda: lk.softmax_focal_loss(logits, labels, alpha=-np.ones(3)), ValueError, "alpha"),
+    Case("focal-gamma-negative", lambda: lk.softmax_focal_loss(logits, labels, gamma=-1.0), ValueError, "gamma"),
+    Case("gce-q-zero", lambda: lk.generalized_cross_entropy(logits, labels, q=0.0), ValueError, "q"),
+    Case("margin-p-3", lambda: lk.multi_margin_loss(logits, labels, p=3), ValueError, "p"),
+    Case("margin-target-shape", lambda: lk.multi_margin_loss(logits, labels[:2]), ValueError, "target"),
+    Case("multilabel-margin-target-float", lambda: lk.multilabel_margin_loss(logits, logits), TypeError, "target"),
+    Case("multilabel-soft-target-range", lambda: lk.multilabel_soft_margin_loss(logits, logits), ValueError, "target"),
+    Case("kl-div-reduction", lambda: lk.kl_div(logits, logits, reduction="max"), ValueError, "reduction"),
+    Case("js-target-shape", lambda: lk.jensen_shannon_divergence(logits, logits[:2]), ValueError, "target"),
+    Case("entropy-sample_weight", lambda: lk.entropy(logits, sample_weight=np.ones(3)), ValueError, "sample_weight"),
+    Case("native-rowwise-size-overflow",
+         lambda: _native.rowwise(lk._catalogue.loss_id("entropy"), (), 2**62, 2**62, np.ones(1), None, None, None,
+                                 None, -100, 1, None, None, None), ValueError, "overflow"),
+    Case("native-rowwise-not-rowwise-id",
+         lambda: _native.rowwise(0, (), 4, 3, logits.ravel(), labels, None, None, None, -100, 1, None, None, None),
+         ValueError, "row-wise"),
+    Case("native-rowwise-list-length",
+         lambda: _native.rowwise(lk._catalogue.loss_id("multilabel_margin_loss"), (), 4, 3, logits.ravel(), labels,
+                                 None, None, None, -100, 1, None, None, None), ValueError, "target"),
 ]
 
 

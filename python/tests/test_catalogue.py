@@ -19,12 +19,21 @@ OPTIONS = {"reduction": "mean", "sample_weight": None, "grad": False, "hess": Fa
 # the only default each may have.
 TORCH_OPTIONS = {"weight": None, "ignore_index": -100}
 
-# Valid arguments for one call of a loss of each kind; elementwise inputs and targets by the
-# domain the catalogue publishes for them (a new domain needs a row here).
+# Valid arguments for one call of a loss of each kind (row-wise: of each row target);
+# elementwise inputs and targets by the domain the catalogue publishes for them (a new domain
+# needs a row in DOMAIN_SAMPLES).
+_SCORES = np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]])
 SAMPLE_ARGS = {
     "elementwise": (np.array([0.2, -1.5, 3.0]), np.array([0.0, 1.0, 0.5])),
-    "cross_entropy": (np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]]), np.array([2, 0])),
+    "cross_entropy": (_SCORES, np.array([2, 0])),
+    "rowwise:class_index": (_SCORES, np.array([2, 0])),
+    "rowwise:class_indices": (_SCORES, np.array([[2, -1, 0], [0, 1, -1]])),
+    "rowwise:values": (_SCORES, np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])),
+    "rowwise:none": (_SCORES,),
 }
+# Losses without a target are scores of the input (e.g. the entropy): their default reduction
+# is 'none'.
+SCORE_OPTIONS = {**OPTIONS, "reduction": "none"}
 DOMAIN_SAMPLES = {
     "real": np.array([0.2, -1.5, 3.0]),
     "above_minus_one": np.array([0.2, -0.5, 3.0]),
@@ -38,6 +47,8 @@ DOMAIN_SAMPLES = {
 
 def sample_args(entry):
     """Valid (input, target) for one call of this loss."""
+    if entry["kind"] == "rowwise":
+        return SAMPLE_ARGS[f"rowwise:{entry['row_target']}"]
     if entry["kind"] != "elementwise":
         return SAMPLE_ARGS[entry["kind"]]
     target = entry["target_domain"]
@@ -68,13 +79,14 @@ def python_default(p):
 
 
 def public_losses():
-    """Names in losskit.__all__ that are functions taking (input, target, ...)."""
+    """Names in losskit.__all__ that are functions taking (input, target, ...), or (input, *,
+    ...) with the shared loss options (target-less scores such as the entropy)."""
     names = []
     for name in lk.__all__:
         obj = getattr(lk, name)
         if inspect.isfunction(obj):
             params = list(inspect.signature(obj).parameters)
-            if params[:2] == ["input", "target"]:
+            if params[:2] == ["input", "target"] or (params[:1] == ["input"] and "reduction" in params):
                 names.append(name)
     return names
 
@@ -90,7 +102,11 @@ def test_ids_are_positions_and_names_are_unique():
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_entry_is_complete(entry):
-    assert entry["kind"] in SAMPLE_ARGS
+    assert entry["kind"] in {"elementwise", "cross_entropy", "rowwise"}
+    if entry["kind"] == "rowwise":
+        assert entry["row_target"] in {"class_index", "class_indices", "values", "none"}
+    else:
+        assert entry["row_target"] is None and entry["class_weight"] is None
     assert entry["formula"] and entry["derivatives"]
     for p in entry["parameters"]:
         assert set(p) == {"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}
@@ -101,22 +117,29 @@ def test_entry_is_complete(entry):
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_python_signature_matches_the_catalogue(entry):
     """(input, target, *, ...): every option after target is keyword-only, each catalogue
-    parameter is a keyword with the catalogue's default, the column parameter defaults to
-    None, and any other keyword is a shared option or a PyTorch option with its default."""
+    parameter is a keyword with the catalogue's default, the column parameter and the class
+    weight default to None (unless the column is a required operand, positional as in PyTorch),
+    and any other keyword is a shared option or a PyTorch option with its default. A loss
+    without target is (input, *, ...) and defaults to reduction='none'."""
     sig = inspect.signature(getattr(lk, entry["name"]))
     params = list(sig.parameters.values())
-    assert [p.name for p in params[:2]] == ["input", "target"]
-    if extra_operands(entry, sample_args(entry)):  # a required operand, positional like PyTorch's
-        assert params[2].name == entry["column_parameter"]
-        params = params[:2] + params[3:]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:])
-    expected = dict(OPTIONS)
+    positional = ["input"] if entry.get("row_target") == "none" else ["input", "target"]
+    required = bool(extra_operands(entry, sample_args(entry)))
+    if required:
+        positional.append(entry["column_parameter"])
+    assert [p.name for p in params[:len(positional)]] == positional
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[len(positional):])
+    expected = dict(SCORE_OPTIONS if positional == ["input"] else OPTIONS)
     if entry.get("parameter_grad"):
         expected["grad_params"] = False
-    if entry["column_parameter"] and not extra_operands(entry, sample_args(entry)):
+    if entry["column_parameter"] and not required:
         expected[entry["column_parameter"]] = None
+    if entry.get("class_weight"):
+        expected[entry["class_weight"]] = None
     expected.update({p["name"]: python_default(p) for p in entry["parameters"]})
-    actual = {p.name: p.default for p in params[2:]}
+    actual = {p.name: p.default for p in params[len(positional):]}
+    if entry.get("row_target") == "class_index":
+        assert actual.get("ignore_index") == -100
     expected.update({k: v for k, v in TORCH_OPTIONS.items() if k in actual})
     assert actual == expected
     for p in entry["parameters"]:  # True == 1 in Python: also compare the kinds
@@ -128,7 +151,7 @@ def test_defaults_are_the_values_used(entry):
     """Omitting a parameter computes exactly what passing the catalogue default does."""
     args = sample_args(entry)
     explicit = {p["name"]: python_default(p) for p in entry["parameters"]}
-    assert call(entry, *args, grad=True)[0] == call(entry, *args, grad=True, **explicit)[0]
+    np.testing.assert_array_equal(call(entry, *args, grad=True)[0], call(entry, *args, grad=True, **explicit)[0])
     np.testing.assert_array_equal(call(entry, *args, grad=True)[1], call(entry, *args, grad=True, **explicit)[1])
 
 
@@ -152,7 +175,7 @@ def bound_cases():
 def test_parameter_ranges_are_enforced_as_published(entry, parameter, value, accepted):
     args = sample_args(entry)
     if accepted:
-        assert np.isfinite(call(entry, *args, **{parameter: value}))
+        assert np.all(np.isfinite(call(entry, *args, **{parameter: value})))
     else:
         with pytest.raises(ValueError, match=parameter):
             call(entry, *args, **{parameter: value})

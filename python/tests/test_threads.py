@@ -32,6 +32,8 @@ def large_calls(rng: np.random.Generator):
         lambda: lk.binary_cross_entropy_with_logits(x, (y > 0).astype(np.float32), pos_weight=3.0, grad=True),
         lambda: lk.cross_entropy(z, t, label_smoothing=0.1, grad=True, hess=True),
         lambda: lk.cross_entropy(z.astype(np.float32), t, reduction="none", grad=True),
+        lambda: lk.softmax_focal_loss(z, t, gamma=1.5, sample_weight=np.abs(z[:, 0]), grad=True, hess=True),
+        lambda: lk.kl_div(np.log(np.abs(z) + 0.1), np.abs(z), reduction="batchmean", grad=True),
     ]
 
 

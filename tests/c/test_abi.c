@@ -618,6 +618,46 @@ static void test_thread_local_errors(void) {
     check(reports[2].after[0] == '\0', "a thread that made no failing call still sees \"\": \"%s\"", reports[2].after);
 }
 
+/* lk_rowwise: one result against a hand-derived value, and the pointer and size errors the
+ * Python shim cannot produce (its error paths are tested in python/tests/test_rowwise_abi.py). */
+static void test_rowwise(void) {
+    int32_t nll, focal, kl, mse;
+    if (lk_loss_id("nll_loss", &nll) != LK_OK || lk_loss_id("softmax_focal_loss", &focal) != LK_OK ||
+        lk_loss_id("kl_div", &kl) != LK_OK || lk_loss_id("mse_loss", &mse) != LK_OK) {
+        check(0, "lk_loss_id finds the row-wise losses");
+        return;
+    }
+    /* nll of log-probabilities: rows (-0.5, -1, -2) target 1 and (-3, -0.25, -1) target 0, class
+     * weights (2, 1, 1): mean = (1*1 + 2*3) / (1 + 2); grad row 0 (0, -1/3, 0), row 1 (-2/3, 0, 0). */
+    double z[6] = {-0.5, -1, -2, -3, -0.25, -1}, w[3] = {2, 1, 1}, g[6], h[6], losses[6], gamma = 2;
+    int64_t y[2] = {1, 0};
+    lk_status s = lk_rowwise(nll, NULL, 0, LK_FLOAT64, 2, 3, z, y, 2, NULL, w, NULL, -100, LK_REDUCTION_MEAN,
+                             &loss_out, NULL, 0, g, h);
+    check(s == LK_OK && close_to(loss_out, 7.0 / 3, 1e-15, 0) && close_to(g[1], -1.0 / 3, 1e-15, 0) &&
+          close_to(g[3], -2.0 / 3, 1e-15, 0) && g[0] == 0 && h[1] == 0,
+          "lk_rowwise nll_loss with class weights: %s, loss %.17g (expected 7/3)", lk_status_name(s), loss_out);
+#define RW(loss, params, n_params, rows, classes, input, index, n_index, values, reduction, losses, n_losses) \
+    (loss_out = SENTINEL, lk_rowwise(loss, params, n_params, LK_FLOAT64, rows, classes, input, index, n_index, values, \
+                                     NULL, NULL, -100, reduction, &loss_out, losses, n_losses, g, NULL))
+    expect_error("rowwise input NULL", RW(nll, NULL, 0, 2, 3, NULL, y, 2, NULL, 1, NULL, 0), LK_ERR_NULL_POINTER, "input");
+    expect_error("rowwise target NULL", RW(nll, NULL, 0, 2, 3, z, NULL, 0, NULL, 1, NULL, 0), LK_ERR_NULL_POINTER, "target");
+    expect_error("rowwise params NULL with n_params 1", RW(focal, NULL, 1, 2, 3, z, y, 2, NULL, 1, NULL, 0),
+                 LK_ERR_NULL_POINTER, "params");
+    expect_error("rowwise n_params SIZE_MAX", RW(focal, &gamma, SIZE_MAX, 2, 3, z, y, 2, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "n_params");
+    expect_error("rowwise id of mse_loss", RW(mse, NULL, 0, 2, 3, z, y, 2, NULL, 1, NULL, 0), LK_ERR_UNKNOWN_LOSS, "row-wise");
+    expect_error("rowwise rows SIZE_MAX", RW(nll, NULL, 0, SIZE_MAX, 3, z, y, 2, NULL, 1, NULL, 0), LK_ERR_SHAPE, "rows");
+    expect_error("rowwise n_target_index 1", RW(nll, NULL, 0, 2, 3, z, y, 1, NULL, 1, NULL, 0), LK_ERR_SHAPE, "n_target_index");
+    expect_error("rowwise none without losses", RW(nll, NULL, 0, 2, 3, z, y, 2, NULL, 0, NULL, 0), LK_ERR_NULL_POINTER, "losses");
+    expect_error("rowwise kl_div with n_params 0", RW(kl, NULL, 0, 2, 3, z, NULL, 0, z, 0, losses, 2),
+                 LK_ERR_INVALID_ARGUMENT, "parameter");
+    double no_log_target = 0, t[6] = {0.5, 0.5, 0, 0, 1, 0};
+    expect_error("rowwise kl_div none with n_losses = rows", RW(kl, &no_log_target, 1, 2, 3, z, NULL, 0, t, 0, losses, 2),
+                 LK_ERR_SHAPE, "n_losses");
+    expect_error("rowwise reduction 4", RW(nll, NULL, 0, 2, 3, z, y, 2, NULL, 4, NULL, 0), LK_ERR_INVALID_ARGUMENT, "reduction");
+#undef RW
+}
+
 int main(void) {
     test_version();
     test_status_names();
@@ -628,6 +668,7 @@ int main(void) {
     test_cross_entropy_edges();
     test_elementwise_errors();
     test_cross_entropy_errors();
+    test_rowwise();
     test_long_error_message();
     test_thread_local_errors();
     printf("%d passed, %d failed\n", passed, failed);

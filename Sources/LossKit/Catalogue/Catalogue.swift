@@ -1,13 +1,16 @@
 /// One catalogue entry: an elementwise loss (run by the shared elementwise driver and
-/// `lk_elementwise`) or a loss with a driver and C entry point of its own (`cross_entropy`, ...),
-/// known here by its spec.
+/// `lk_elementwise`), a row-wise loss (the row-wise driver and `lk_rowwise`) or a loss with a
+/// driver and C entry point of its own (`cross_entropy`, ...), known here by its spec.
 public enum CatalogueEntry: Sendable {
     case elementwise(any ElementwiseLoss.Type)
+    /// A loss run by the general row-wise driver and `lk_rowwise`.
+    case rowwise(any RowwiseLoss.Type)
     case structured(LossSpec)
 
     public var spec: LossSpec {
         switch self {
         case .elementwise(let type): return type.spec
+        case .rowwise(let type): return type.spec
         case .structured(let spec): return spec
         }
     }
@@ -51,6 +54,19 @@ public enum Catalogue {
         .elementwise(GaussianNLLLoss.self),
         // Robust regression with a learnable shape and scale.
         .elementwise(AdaptiveRobustLoss.self),
+        // Row-wise: multiclass, multilabel, divergences.
+        .rowwise(NLLLoss.self),
+        .rowwise(SoftmaxFocalLoss.self),
+        .rowwise(Poly1CrossEntropy.self),
+        .rowwise(GeneralizedCrossEntropy.self),
+        .rowwise(SymmetricCrossEntropy.self),
+        .rowwise(MultiMarginLoss.self),
+        .rowwise(MulticlassHingeLoss.self),
+        .rowwise(MultilabelSoftMarginLoss.self),
+        .rowwise(MultilabelMarginLoss.self),
+        .rowwise(KLDivLoss.self),
+        .rowwise(JensenShannonDivergence.self),
+        .rowwise(SoftmaxEntropy.self),
     ]
 
     /// Every entry's spec, by id.
@@ -62,6 +78,17 @@ public enum Catalogue {
             if case .elementwise(let type) = entry { return type }
             return nil
         }
+    }
+
+    /// The row-wise loss (``RowwiseLoss``) with this id.
+    public static func rowwiseLoss(id: Int) throws(LossKitError) -> any RowwiseLoss.Type {
+        guard id >= 0 && id < entries.count else {
+            throw LossKitError(.unknownLoss, "no loss has id \(id) (ids are 0..<\(entries.count))")
+        }
+        guard case .rowwise(let type) = entries[id] else {
+            throw LossKitError(.unknownLoss, "loss id \(id) is \(entries[id].spec.name), which is not a row-wise loss")
+        }
+        return type
     }
 
     /// The elementwise loss with this id.
@@ -78,10 +105,10 @@ public enum Catalogue {
     /// The catalogue as a JSON document:
     /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
     /// "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
-    /// "input_domain", "target_domain", "parameter_grad", "formula", "derivatives"}]}`.
-    /// Infinite bounds are `null`; a `flag` parameter is a boolean option passed as 0 or 1.
-    /// `parameter_grad` says whether the loss differentiates with respect to its parameters and
-    /// column operand (``ParameterDifferentiableLoss``).
+    /// "input_domain", "target_domain", "parameter_grad", "row_target", "class_weight", "formula",
+    /// "derivatives"}]}`. Infinite bounds are `null`; a `flag` parameter is a boolean option
+    /// passed as 0 or 1. `parameter_grad` says whether the loss differentiates with respect to
+    /// its parameters and column operand (``ParameterDifferentiableLoss``).
     public static func json(version: String) -> String {
         let rendered = Self.entries.enumerated().map { id, entry in
             let spec = entry.spec
@@ -99,6 +126,8 @@ public enum Catalogue {
                 + "\"input_domain\": \(quoted(spec.inputDomain.rawValue)), "
                 + "\"target_domain\": \(quoted(spec.targetDomain.rawValue)), "
                 + "\"parameter_grad\": \(parameterGrad), "
+                + "\"row_target\": \(spec.rowTarget.map { quoted($0.rawValue) } ?? "null"), "
+                + "\"class_weight\": \(spec.classWeight.map(quoted) ?? "null"), "
                 + "\"formula\": \(quoted(spec.formula)), \"derivatives\": \(quoted(spec.derivatives))}"
         }
         return "{\"version\": \(quoted(version)), \"losses\": [\n  "

@@ -61,6 +61,21 @@ public enum LossKind: String, Sendable {
     case elementwise
     /// Rows of logits against class indices or class probabilities: `lk_cross_entropy`.
     case crossEntropy = "cross_entropy"
+    /// One row of scores against that row's target (a class index, a list of class indices,
+    /// a row of values, or nothing): `lk_rowwise` (see ``RowwiseLoss``).
+    case rowwise
+}
+
+/// What a row-wise loss takes as the target of one row.
+public enum RowTarget: String, Sendable {
+    /// One class index per row (`target_index`, rows values); `ignore_index` applies.
+    case classIndex = "class_index"
+    /// A list of class indices per row, padded with -1 (`target_index`, rows × classes values).
+    case classIndices = "class_indices"
+    /// A row of values per row (`target_values`, rows × classes values), e.g. probabilities.
+    case values
+    /// No target: a score of the input alone (e.g. the predictive entropy).
+    case none
 }
 
 /// A catalogue entry: everything the Python layer, the C ABI and the tests need to know about
@@ -79,16 +94,24 @@ public struct LossSpec: Sendable {
     public let inputDomain: Domain
     /// The values the target may hold, e.g. ``Domain/signs`` for hinge losses.
     public let targetDomain: Domain
+    /// For row-wise losses: what one row's target is.
+    public let rowTarget: RowTarget?
+    /// For row-wise losses: the name of the per-class weight argument (`weight`, `alpha`), if
+    /// the loss takes one.
+    public let classWeight: String?
 
     public init(name: String, kind: LossKind = .elementwise, parameters: [ParameterSpec] = [],
                 columnParameter: String? = nil, inputDomain: Domain = .real,
-                targetDomain: Domain = .real, formula: String, derivatives: String) {
+                targetDomain: Domain = .real, rowTarget: RowTarget? = nil, classWeight: String? = nil,
+                formula: String, derivatives: String) {
         self.name = name
         self.kind = kind
         self.parameters = parameters
         self.columnParameter = columnParameter
         self.inputDomain = inputDomain
         self.targetDomain = targetDomain
+        self.rowTarget = rowTarget
+        self.classWeight = classWeight
         self.formula = formula
         self.derivatives = derivatives
     }

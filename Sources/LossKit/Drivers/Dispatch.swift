@@ -12,6 +12,11 @@ extension Float {
     public static func evaluate(_ problem: CrossEntropyProblem<Float>) -> Double {
         LossKit.evaluate(problem)
     }
+
+    public static func evaluate(_ loss: any RowwiseLoss.Type, parameters: [Double],
+                                _ problem: RowwiseProblem<Float>) -> Double {
+        loss.evaluate(parameters: parameters, problem)
+    }
 }
 
 extension Double {
@@ -22,5 +27,10 @@ extension Double {
 
     public static func evaluate(_ problem: CrossEntropyProblem<Double>) -> Double {
         LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ loss: any RowwiseLoss.Type, parameters: [Double],
+                                _ problem: RowwiseProblem<Double>) -> Double {
+        loss.evaluate(parameters: parameters, problem)
     }
 }

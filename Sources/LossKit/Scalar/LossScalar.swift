@@ -28,6 +28,10 @@ where Self.RawSignificand: FixedWidthInteger {
                          _ problem: ElementwiseProblem<Self>) -> Double
     /// Runs softmax cross-entropy on `problem`, specialised for this scalar type.
     static func evaluate(_ problem: CrossEntropyProblem<Self>) -> Double
+    /// Runs the row-wise loss `loss` (a catalogue type) with `parameters` on `problem`,
+    /// specialised for this scalar type.
+    static func evaluate(_ loss: any RowwiseLoss.Type, parameters: [Double],
+                         _ problem: RowwiseProblem<Self>) -> Double
 }
 
 extension Float: LossScalar {
