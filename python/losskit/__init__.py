@@ -9,6 +9,9 @@ fused pass by a Swift core (liblosskit.so) and exposed with PyTorch's names and 
 from ._build import build_info
 from ._catalogue import catalogue
 from .classification import cross_entropy
+from .embedding import (contrastive_loss, cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
+                        ntxent_loss, triplet_margin_loss)
+from .sequence import ctc_loss
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
 from .threads import get_num_threads, set_num_threads
 from . import _native
@@ -20,10 +23,17 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "build_info",
     "catalogue",
+    "contrastive_loss",
+    "cosine_embedding_loss",
+    "ctc_loss",
     "cross_entropy",
     "get_num_threads",
+    "hinge_embedding_loss",
     "huber_loss",
     "l1_loss",
+    "margin_ranking_loss",
     "mse_loss",
+    "ntxent_loss",
     "set_num_threads",
+    "triplet_margin_loss",
 ]

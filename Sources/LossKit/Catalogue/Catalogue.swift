@@ -14,7 +14,31 @@ public enum Catalogue {
 
     /// Every entry: the elementwise losses, then the row-wise ones.
     public static var specs: [LossSpec] {
-        elementwise.map { $0.spec } + [SoftmaxCrossEntropy.spec]
+        elementwise.map { $0.spec } + [SoftmaxCrossEntropy.spec] + structuredSpecs
+    }
+
+    /// The embedding losses (pairs, triplets, values with labels), in catalogue order.
+    public static let embedding: [any EmbeddingLoss.Type] = [
+        CosineEmbeddingLoss.self,
+        MarginRankingLoss.self,
+        HingeEmbeddingLoss.self,
+        TripletMarginLoss.self,
+        ContrastiveLoss.self,
+    ]
+
+    /// The structured losses (embeddings, the NT-Xent similarity matrix, CTC sequences). They
+    /// come after every other list, so other lists can grow without merge conflicts here.
+    public static var structuredSpecs: [LossSpec] {
+        embedding.map { $0.spec } + [NTXent.spec, CTC.spec]
+    }
+
+    /// The embedding loss with this catalogue id.
+    public static func embeddingLoss(id: Int) throws(LossKitError) -> any EmbeddingLoss.Type {
+        let all = specs
+        guard id >= 0 && id < all.count, let found = embedding.first(where: { $0.spec.name == all[id].name }) else {
+            throw LossKitError(.unknownLoss, "no embedding loss has id \(id)")
+        }
+        return found
     }
 
     /// The elementwise loss with this id.

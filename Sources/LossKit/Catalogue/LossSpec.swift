@@ -42,6 +42,12 @@ public enum LossKind: String, Sendable {
     case elementwise
     /// Rows of logits against class indices or class probabilities: `lk_cross_entropy`.
     case crossEntropy = "cross_entropy"
+    /// Tuples of embedding rows (pairs, triplets, or values) with a label per tuple: `lk_embedding`.
+    case embedding
+    /// A batch of embeddings compared all against all (NT-Xent): `lk_ntxent`.
+    case similarityMatrix = "similarity_matrix"
+    /// Sequences of per-frame log-probabilities against label sequences (CTC): `lk_ctc`.
+    case sequence
 }
 
 /// A catalogue entry: everything the Python layer, the C ABI and the tests need to know about

@@ -12,6 +12,19 @@ extension Float {
     public static func evaluate(_ problem: CrossEntropyProblem<Float>) -> Double {
         LossKit.evaluate(problem)
     }
+
+    public static func evaluate(_ loss: any EmbeddingLoss.Type, parameters: [Double], swap: Bool,
+                                _ problem: EmbeddingProblem<Float>) -> Double {
+        loss.evaluate(parameters: parameters, swap: swap, problem)
+    }
+
+    public static func evaluate(_ problem: NTXentProblem<Float>) -> Double {
+        LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ problem: CTCProblem<Float>) -> Double {
+        LossKit.evaluate(problem)
+    }
 }
 
 extension Double {
@@ -21,6 +34,19 @@ extension Double {
     }
 
     public static func evaluate(_ problem: CrossEntropyProblem<Double>) -> Double {
+        LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ loss: any EmbeddingLoss.Type, parameters: [Double], swap: Bool,
+                                _ problem: EmbeddingProblem<Double>) -> Double {
+        loss.evaluate(parameters: parameters, swap: swap, problem)
+    }
+
+    public static func evaluate(_ problem: NTXentProblem<Double>) -> Double {
+        LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ problem: CTCProblem<Double>) -> Double {
         LossKit.evaluate(problem)
     }
 }
