@@ -1,6 +1,6 @@
 /// PyTorch's `cosine_embedding_loss` of a pair of rows x1, x2 with label y ∈ {-1, +1}:
 ///
-///     cos = x1·x2 / √((|x1|² + ε)(|x2|² + ε)),   ε = 1e-12 (PyTorch's EPSILON)
+///     cos = x1·x2 / √((|x1|² + ε)(|x2|² + ε)),   ε = 1e-12 rounded to float32 (PyTorch's EPSILON)
 ///     l = 1 - cos            if y = +1
 ///     l = max(0, cos - m)    if y = -1
 ///     ∂cos/∂x1 = x2/√(ab) - cos·x1/a,   a = |x1|² + ε, b = |x2|² + ε (and symmetrically)
@@ -24,7 +24,7 @@ public struct CosineEmbeddingLoss: EmbeddingLoss {
 
     @inlinable
     public func evaluate<T: LossScalar>(_ r: EmbeddingRows<T>, scale: Double) -> Double {
-        let eps = 1e-12
+        let eps = Double(Float(1e-12))  // PyTorch's EPSILON is a float constant
         let p = dot(r.x0, r.x1, r.dim)
         let a = dot(r.x0, r.x0, r.dim) + eps
         let b = dot(r.x1, r.x1, r.dim) + eps
