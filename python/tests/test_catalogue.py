@@ -24,18 +24,43 @@ SAMPLE_ARGS = {
     "elementwise": (np.array([0.2, -1.5, 3.0]), np.array([0.0, 1.0, 0.5])),
     "cross_entropy": (np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]]), np.array([2, 0])),
 }
+# Losses whose data are not (input, target): their arrays, in the order of their signature.
+_ROWS = np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]])
+NAMED_ARGS = {
+    "cosine_embedding_loss": (_ROWS, _ROWS[::-1] * 0.5, np.array([1.0, -1.0])),
+    "contrastive_loss": (_ROWS, _ROWS[::-1] * 0.5, np.array([1.0, 0.0])),
+    "margin_ranking_loss": (_ROWS[0], _ROWS[1], np.array([1.0, -1.0, 1.0])),
+    "hinge_embedding_loss": (_ROWS[0], np.array([1.0, -1.0, -1.0])),
+    "triplet_margin_loss": (_ROWS, _ROWS * 0.5, _ROWS[::-1]),
+    "ntxent_loss": (np.vstack([_ROWS, -_ROWS]), np.array([0, 1, 0, 1])),
+    "ctc_loss": (np.log(np.full((4, 2, 3), 1 / 3)), np.array([[1, 2], [2, 0]]), np.array([4, 3]), np.array([2, 1])),
+}
+# The data arguments and keyword options (with defaults) of the losses of the newer kinds.
+SIGNATURES = {
+    "cosine_embedding_loss": ["input1", "input2", "target"],
+    "contrastive_loss": ["input1", "input2", "target"],
+    "margin_ranking_loss": ["input1", "input2", "target"],
+    "hinge_embedding_loss": ["input", "target"],
+    "triplet_margin_loss": ["anchor", "positive", "negative"],
+    "ntxent_loss": ["embeddings", "labels"],
+    "ctc_loss": ["log_probs", "targets", "input_lengths", "target_lengths"],
+}
+KIND_OPTIONS = {
+    "embedding": {"reduction": "mean", "sample_weight": None, "grad": False},
+    "similarity_matrix": {"reduction": "mean", "grad": False},
+    "sequence": {"blank": 0, "reduction": "mean", "zero_infinity": False, "sample_weight": None, "grad": False},
+}
+EXTRA_OPTIONS = {"triplet_margin_loss": {"swap": False}}
+UTILITIES = {"build_info", "catalogue", "get_num_threads", "set_num_threads"}
+
+
+def sample_args(entry):
+    return NAMED_ARGS.get(entry["name"]) or SAMPLE_ARGS[entry["kind"]]
 
 
 def public_losses():
-    """Names in losskit.__all__ that are functions taking (input, target, ...)."""
-    names = []
-    for name in lk.__all__:
-        obj = getattr(lk, name)
-        if inspect.isfunction(obj):
-            params = list(inspect.signature(obj).parameters)
-            if params[:2] == ["input", "target"]:
-                names.append(name)
-    return names
+    """Functions in losskit.__all__ other than the utilities."""
+    return [name for name in lk.__all__ if inspect.isfunction(getattr(lk, name)) and name not in UTILITIES]
 
 
 def test_every_public_loss_is_in_the_catalogue_and_back():
@@ -49,7 +74,7 @@ def test_ids_are_positions_and_names_are_unique():
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_entry_is_complete(entry):
-    assert entry["kind"] in SAMPLE_ARGS
+    assert entry["kind"] in SAMPLE_ARGS or entry["name"] in NAMED_ARGS
     assert entry["formula"] and entry["derivatives"]
     for p in entry["parameters"]:
         assert set(p) == {"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive"}
@@ -62,8 +87,15 @@ def test_python_signature_matches_the_catalogue(entry):
     None, and any other keyword is a shared option or a PyTorch option with its default."""
     sig = inspect.signature(getattr(lk, entry["name"]))
     params = list(sig.parameters.values())
-    assert [p.name for p in params[:2]] == ["input", "target"]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[2:])
+    data = SIGNATURES.get(entry["name"], ["input", "target"])
+    assert [p.name for p in params[:len(data)]] == data
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[len(data):])
+    if entry["kind"] in KIND_OPTIONS:
+        expected = dict(KIND_OPTIONS[entry["kind"]], **EXTRA_OPTIONS.get(entry["name"], {}))
+        expected.update({p["name"]: p["default"] for p in entry["parameters"]})
+        assert {p.name: p.default for p in params[len(data):]} == expected
+        return
+    params = params[len(data) - 2:]
     expected = dict(OPTIONS)
     if entry["column_parameter"]:
         expected[entry["column_parameter"]] = None
@@ -77,7 +109,7 @@ def test_python_signature_matches_the_catalogue(entry):
 def test_defaults_are_the_values_used(entry):
     """Omitting a parameter computes exactly what passing the catalogue default does."""
     fn = getattr(lk, entry["name"])
-    args = SAMPLE_ARGS[entry["kind"]]
+    args = sample_args(entry)
     explicit = {p["name"]: p["default"] for p in entry["parameters"]}
     assert fn(*args, grad=True)[0] == fn(*args, grad=True, **explicit)[0]
     np.testing.assert_array_equal(fn(*args, grad=True)[1], fn(*args, grad=True, **explicit)[1])
@@ -100,7 +132,7 @@ def bound_cases():
 @pytest.mark.parametrize("entry, parameter, value, accepted", list(bound_cases()))
 def test_parameter_ranges_are_enforced_as_published(entry, parameter, value, accepted):
     fn = getattr(lk, entry["name"])
-    args = SAMPLE_ARGS[entry["kind"]]
+    args = sample_args(entry)
     if accepted:
         assert np.isfinite(fn(*args, **{parameter: value}))
     else:
