@@ -10,12 +10,19 @@ struct CatalogueTests {
     @Test func namesAreUniqueAndKindsOrdered() throws {
         let specs = Catalogue.specs
         #expect(Set(specs.map(\.name)).count == specs.count)
-        #expect(specs.map(\.name) == ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy_with_logits", "cross_entropy"])
+        let structured = Catalogue.structuredSpecs.count
+        #expect(specs.dropLast(structured).map(\.name) == ["mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy_with_logits", "cross_entropy"])
+        #expect(specs.suffix(structured).map(\.name) == ["cosine_embedding_loss", "margin_ranking_loss", "hinge_embedding_loss",
+                                                         "triplet_margin_loss", "contrastive_loss", "ntxent_loss", "ctc_loss"])
+        for (offset, type) in Catalogue.embedding.enumerated() {
+            let id = specs.count - structured + offset
+            #expect(try Catalogue.embeddingLoss(id: id).spec.name == type.spec.name && specs[id].kind == .embedding)
+        }
         for (id, type) in Catalogue.elementwise.enumerated() {
             #expect(specs[id].name == type.spec.name && specs[id].kind == .elementwise)
             #expect(try Catalogue.elementwiseLoss(id: id).spec.name == type.spec.name)
         }
-        #expect(specs.last?.kind == .crossEntropy)
+        #expect(specs.dropLast(structured).last?.kind == .crossEntropy)
     }
 
     @Test func defaultsAreInRange() {
