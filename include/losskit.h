@@ -123,8 +123,8 @@ LK_API int32_t lk_get_num_threads(void);
 
 /* @return the catalogue of losses as a JSON document (UTF-8, NUL-terminated):
  *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise",
- *         "cross_entropy", "rowwise", ...), "parameters": [{"name", "default", "lower",
- *         "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
+ *         "cross_entropy", "rowwise", "embedding", "similarity_matrix" or "sequence"),
+ *         "parameters": [{"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
  *         "input_domain", "target_domain", "parameter_grad" (true if
  *         lk_elementwise_param_grad can differentiate with respect to the parameters and
  *         column), "row_target", "class_weight", "formula", "derivatives"}]}. A parameter with
@@ -324,6 +324,121 @@ LK_API lk_status lk_rowwise(int32_t loss, const double *params, size_t n_params,
                             const void *target_values, const void *class_weight, const void *sample_weight,
                             int64_t ignore_index, lk_reduction reduction, double *loss_out,
                             void *losses, size_t n_losses, void *grad, void *hess);
+
+/* ---------------------------------------------------------------------------------------------
+ * Embedding, metric-learning and ranking losses
+ * ------------------------------------------------------------------------------------------- */
+
+/* Flags of lk_embedding. */
+enum {
+    LK_EMBEDDING_SWAP = 1  /* triplet_margin_loss: use min(d(a, n), d(p, n)) (PyTorch's swap) */
+};
+
+/* Computes a loss over `rows` tuples of rows of `dim` values, and optionally its gradient with
+ * respect to every input array, in one pass. The catalogue entries of kind "embedding" are
+ *   cosine_embedding_loss  (input1, input2, target in {-1, 1}; params {margin})
+ *       1 - cos if y = 1, max(0, cos - margin) if y = -1,
+ *       cos = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)) (PyTorch's; zero vectors give cos 0)
+ *   margin_ranking_loss    (input1, input2, target in {-1, 1}; params {margin}; dim 1)
+ *       max(0, -y (x1 - x2) + margin)
+ *   hinge_embedding_loss   (input1, target in {-1, 1}; params {margin}; dim 1)
+ *       x if y = 1, max(0, margin - x) if y = -1
+ *   triplet_margin_loss    (input1 = anchor, input2 = positive, input3 = negative, no target;
+ *                           params {margin > 0, p >= 1, eps}; flag LK_EMBEDDING_SWAP)
+ *       max(0, margin + d(a, p) - d(a, n)), d(u, v) = |u - v + eps|_p (PyTorch's)
+ *   contrastive_loss       (input1, input2, target in {0, 1}, 1 = similar; params {margin >= 0})
+ *       d^2 if y = 1, max(0, margin - d)^2 if y = 0, d = |x1 - x2|_2
+ * Hinges pass their gradient at 0, as PyTorch's clamp_min. No Hessian is computed.
+ *
+ * @param loss           id of a catalogue entry of kind "embedding" (see lk_loss_id).
+ * @param params         the loss's parameters in catalogue order; may be NULL when n_params is 0.
+ * @param n_params       number of values in params; must equal the catalogue's count.
+ * @param flags          0, or LK_EMBEDDING_SWAP for triplet_margin_loss.
+ * @param dtype          LK_FLOAT32 or LK_FLOAT64: the type of every array argument below.
+ * @param rows           number of tuples (samples).
+ * @param dim            values per row (1 for margin_ranking_loss and hinge_embedding_loss).
+ * @param input1, input2, input3
+ *                       rows * dim values each, row-major; exactly as many as the loss takes
+ *                       (the others must be NULL).
+ * @param target         rows labels in the loss's target domain; NULL for triplet_margin_loss.
+ * @param sample_weight  NULL, or rows non-negative finite weights s_i.
+ * @param reduction      LK_REDUCTION_NONE, _MEAN (sum(s l) / sum(s)) or _SUM.
+ * @param loss_out       NULL, or receives the reduced loss (for NONE, the sum of the losses).
+ * @param losses         for LK_REDUCTION_NONE, rows outputs s_i * l_i; otherwise ignored.
+ * @param grad1, grad2, grad3
+ *                       NULL, or rows * dim outputs: the derivative of the result with respect
+ *                       to input1, input2, input3 (only for arrays the loss takes).
+ * @return LK_OK or an error status (see lk_last_error). */
+LK_API lk_status lk_embedding(int32_t loss, const double *params, size_t n_params, int32_t flags,
+                              lk_dtype dtype, size_t rows, size_t dim, const void *input1,
+                              const void *input2, const void *input3, const void *target,
+                              const void *sample_weight, lk_reduction reduction, double *loss_out,
+                              void *losses, void *grad1, void *grad2, void *grad3);
+
+/* NT-Xent (SimCLR's normalised temperature-scaled cross-entropy) over n embeddings of dim
+ * values, with optax's `ntxent` semantics: s_ij = cos(e_i, e_j) / temperature with
+ * cos = a.b / (sqrt(max(|a|^2, eps)) sqrt(max(|b|^2, eps))), eps the dtype's machine epsilon;
+ * every ordered pair (i, j != i) with equal labels is a positive with loss
+ * -s_ij + log(e^s_ij + sum_{k: label_k != label_i} e^s_ik).
+ *
+ * @param dtype        LK_FLOAT32 or LK_FLOAT64: type of embeddings, losses and grad.
+ * @param n            number of embeddings.
+ * @param dim          values per embedding.
+ * @param embeddings   n * dim values, row-major.
+ * @param labels       n integer labels; equal labels mark positive pairs.
+ * @param temperature  > 0 and finite (0.07 in optax).
+ * @param reduction    LK_REDUCTION_MEAN: the mean over positive pairs (optax; 0 when there is
+ *                     none, where optax gives NaN); _SUM: their sum; _NONE: per anchor, the sum
+ *                     over its positives.
+ * @param loss_out     NULL, or receives the reduced loss (for NONE, the sum).
+ * @param losses       for LK_REDUCTION_NONE, n outputs; otherwise ignored.
+ * @param grad         NULL, or n * dim outputs: the derivative of the result with respect to the
+ *                     embeddings (of the sum for NONE).
+ * @return LK_OK or an error status (see lk_last_error). */
+LK_API lk_status lk_ntxent(lk_dtype dtype, size_t n, size_t dim, const void *embeddings,
+                           const int64_t *labels, double temperature, lk_reduction reduction,
+                           double *loss_out, void *losses, void *grad);
+
+/* ---------------------------------------------------------------------------------------------
+ * Sequence losses
+ * ------------------------------------------------------------------------------------------- */
+
+/* Connectionist temporal classification with the semantics of PyTorch's ctc_loss, computed in
+ * log space in double precision with the forward-backward recursions.
+ *
+ * @param dtype           LK_FLOAT32 or LK_FLOAT64: type of log_probs, sample_weight, losses, grad.
+ * @param frames          T, the longest input length.
+ * @param batch           N, the number of sequences.
+ * @param classes         C, including the blank (>= 1 when T * N > 0).
+ * @param log_probs       T * N * C log-probabilities, laid out (T, N, C) row-major.
+ * @param targets         the labels, in [0, C) and never the blank: either padded, N rows of
+ *                        target_stride labels (entries past a sequence's length are not read),
+ *                        or concatenated, the N label sequences back to back.
+ * @param n_targets       number of values in targets: N * target_stride when padded, the sum
+ *                        of target_lengths when concatenated.
+ * @param target_stride   S > 0 for the padded layout, 0 for the concatenated one.
+ * @param input_lengths   N values in [0, T]: frames of each sequence.
+ * @param target_lengths  N values >= 0 (<= S when padded).
+ * @param blank           the blank's class index, in [0, C).
+ * @param zero_infinity   0 or 1: whether impossible alignments (loss +inf) give loss 0 and a zero
+ *                        gradient instead of +inf and a NaN gradient (PyTorch's behaviour).
+ * @param sample_weight   NULL, or N non-negative finite weights s_n.
+ * @param reduction       LK_REDUCTION_NONE: s_n l_n; _SUM: their sum; _MEAN:
+ *                        sum_n s_n l_n / max(target_length_n, 1) / sum_n s_n (PyTorch's mean
+ *                        when s = 1; 0 for an empty batch).
+ * @param loss_out        NULL, or receives the reduced loss (for NONE, the sum).
+ * @param losses          for LK_REDUCTION_NONE, N outputs; otherwise ignored.
+ * @param grad            NULL, or T * N * C outputs: the derivative of the result with respect to
+ *                        log_probs as independent inputs, -gamma (the state occupancy); 0 past
+ *                        each input length. PyTorch returns exp(log_probs) - gamma, which gives
+ *                        the same gradient once propagated through log_softmax. No Hessian.
+ * @return LK_OK or an error status (see lk_last_error). */
+LK_API lk_status lk_ctc(lk_dtype dtype, size_t frames, size_t batch, size_t classes,
+                        const void *log_probs, const int64_t *targets, size_t n_targets,
+                        size_t target_stride, const int64_t *input_lengths,
+                        const int64_t *target_lengths, int64_t blank, int32_t zero_infinity,
+                        const void *sample_weight, lk_reduction reduction, double *loss_out,
+                        void *losses, void *grad);
 
 #ifdef __cplusplus
 }

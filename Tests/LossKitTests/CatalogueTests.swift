@@ -19,9 +19,14 @@ struct CatalogueTests {
                 #expect(specs[id].kind == .elementwise)
                 #expect(try Catalogue.elementwiseLoss(id: id).spec.name == type.spec.name)
                 expectError(.unknownLoss, mentioning: "not a row-wise loss") { _ = try Catalogue.rowwiseLoss(id: id) }
+                expectError(.unknownLoss, mentioning: "not an embedding loss") { _ = try Catalogue.embeddingLoss(id: id) }
             case .rowwise(let type):
                 #expect(specs[id].kind == .rowwise && specs[id].rowTarget != nil)
                 #expect(try Catalogue.rowwiseLoss(id: id).spec.name == type.spec.name)
+                expectError(.unknownLoss, mentioning: "not elementwise") { _ = try Catalogue.elementwiseLoss(id: id) }
+            case .embedding(let type):
+                #expect(specs[id].kind == .embedding)
+                #expect(try Catalogue.embeddingLoss(id: id).spec.name == type.spec.name)
                 expectError(.unknownLoss, mentioning: "not elementwise") { _ = try Catalogue.elementwiseLoss(id: id) }
             case .structured(let spec):
                 #expect(spec.kind != .elementwise && spec.kind != .rowwise)

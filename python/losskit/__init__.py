@@ -11,6 +11,9 @@ from ._catalogue import catalogue
 from . import binary, regression, robust
 from .binary import *  # noqa: F401,F403  (listed in __all__ below)
 from .classification import cross_entropy
+from .embedding import (contrastive_loss, cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
+                        ntxent_loss, triplet_margin_loss)
+from .sequence import ctc_loss
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
 from .multiclass import (entropy, generalized_cross_entropy, jensen_shannon_divergence, kl_div,
                          multi_margin_loss, multiclass_hinge_loss, multilabel_margin_loss,
@@ -28,23 +31,30 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "build_info",
     "catalogue",
+    "contrastive_loss",
+    "cosine_embedding_loss",
+    "ctc_loss",
     "cross_entropy",
     "entropy",
     "generalized_cross_entropy",
     "get_num_threads",
+    "hinge_embedding_loss",
     "huber_loss",
     "jensen_shannon_divergence",
     "kl_div",
     "l1_loss",
+    "margin_ranking_loss",
     "mse_loss",
     "multi_margin_loss",
     "multiclass_hinge_loss",
     "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "nll_loss",
+    "ntxent_loss",
     "poly1_cross_entropy",
     "set_num_threads",
     "softmax_focal_loss",
     "symmetric_cross_entropy",
+    "triplet_margin_loss",
 ]
 __all__ += binary.__all__ + regression.__all__ + robust.__all__

@@ -312,6 +312,166 @@ static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     return PyFloat_FromDouble(loss);
 }
 
+static void release_all(arg_buffer *b, int n) {
+    for (int i = 0; i < n; i++) release(&b[i]);
+}
+
+#define N_EMB_BUFFERS 9
+
+PyDoc_STRVAR(embedding_doc,
+"embedding(loss_id, params, flags, rows, dim, input1, input2, input3, target, sample_weight,\n"
+"          reduction, losses, grad1, grad2, grad3) -> float\n\n"
+"Calls lk_embedding. input1 is (rows * dim) float32 or float64; input2/input3 like it or None;\n"
+"target and sample_weight (rows) or None; losses (rows) and grads (rows * dim) or None.");
+
+static PyObject *embedding(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long loss_id, flags, rows, dim, reduction;
+    if (check_nargs("embedding", nargs, 15) || int_arg(args, 0, &loss_id) || int_arg(args, 2, &flags) ||
+        int_arg(args, 3, &rows) || int_arg(args, 4, &dim) || int_arg(args, 10, &reduction))
+        return NULL;
+    if (rows < 0 || dim < 0) return PyErr_Format(PyExc_ValueError, "rows and dim must be >= 0");
+    if (dim > 0 && rows > PY_SSIZE_T_MAX / dim) return PyErr_Format(PyExc_ValueError, "rows * dim overflows");
+    if (flags < INT32_MIN || flags > INT32_MAX) return PyErr_Format(PyExc_ValueError, "flags out of range");
+    PyObject *params = args[1];
+    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
+    Py_ssize_t n_params = PyTuple_Size(params);
+    double values[8];
+    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
+    for (Py_ssize_t i = 0; i < n_params; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
+        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
+    }
+    Py_ssize_t cells = (Py_ssize_t)(rows * dim);
+    /* input1, input2, input3, target, sample_weight, losses, grad1, grad2, grad3 */
+    PyObject *objs[N_EMB_BUFFERS] = {args[5], args[6], args[7], args[8], args[9], args[11], args[12], args[13], args[14]};
+    arg_buffer b[N_EMB_BUFFERS] = {{"input1"}, {"input2"}, {"input3"}, {"target"}, {"sample_weight"},
+                                   {"losses"}, {"grad1"}, {"grad2"}, {"grad3"}};
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return NULL;
+    if (b[0].count != cells) {
+        release(&b[0]);
+        return PyErr_Format(PyExc_ValueError, "input1: expected %zd elements, got %zd", cells, b[0].count);
+    }
+    const Py_ssize_t counts[N_EMB_BUFFERS] = {cells, cells, cells, (Py_ssize_t)rows, (Py_ssize_t)rows,
+                                              (Py_ssize_t)rows, cells, cells, cells};
+    for (int i = 1; i < N_EMB_BUFFERS; i++) {
+        if (acquire(&b[i], objs[i], kind, counts[i], i >= 5) != 0) {
+            release_all(b, i);
+            return NULL;
+        }
+    }
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_embedding((int32_t)loss_id, values, (size_t)n_params, (int32_t)flags, kind, (size_t)rows,
+                          (size_t)dim, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]), ptr(&b[3]), ptr(&b[4]),
+                          (lk_reduction)reduction, &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]), ptr(&b[8]));
+    Py_END_ALLOW_THREADS
+    release_all(b, N_EMB_BUFFERS);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
+#define N_NTXENT_BUFFERS 4
+
+PyDoc_STRVAR(ntxent_doc,
+"ntxent(n, dim, embeddings, labels, temperature, reduction, losses, grad) -> float\n\n"
+"Calls lk_ntxent. embeddings is (n * dim) float32 or float64, labels int64 (n); losses (n) and\n"
+"grad (n * dim) or None.");
+
+static PyObject *ntxent(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long n, dim, reduction;
+    double temperature;
+    if (check_nargs("ntxent", nargs, 8) || int_arg(args, 0, &n) || int_arg(args, 1, &dim) ||
+        double_arg(args, 4, &temperature) || int_arg(args, 5, &reduction))
+        return NULL;
+    if (n < 0 || dim < 0) return PyErr_Format(PyExc_ValueError, "n and dim must be >= 0");
+    if (dim > 0 && n > PY_SSIZE_T_MAX / dim) return PyErr_Format(PyExc_ValueError, "n * dim overflows");
+    Py_ssize_t cells = (Py_ssize_t)(n * dim);
+    PyObject *objs[N_NTXENT_BUFFERS] = {args[2], args[3], args[6], args[7]};
+    arg_buffer b[N_NTXENT_BUFFERS] = {{"embeddings"}, {"labels"}, {"losses"}, {"grad"}};
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return NULL;
+    if (b[0].count != cells) {
+        release(&b[0]);
+        return PyErr_Format(PyExc_ValueError, "embeddings: expected %zd elements, got %zd", cells, b[0].count);
+    }
+    const int kinds[N_NTXENT_BUFFERS] = {kind, -1, kind, kind};
+    const Py_ssize_t counts[N_NTXENT_BUFFERS] = {cells, (Py_ssize_t)n, (Py_ssize_t)n, cells};
+    for (int i = 1; i < N_NTXENT_BUFFERS; i++) {
+        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 2) != 0) {
+            release_all(b, i);
+            return NULL;
+        }
+    }
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_ntxent(kind, (size_t)n, (size_t)dim, ptr(&b[0]), ptr(&b[1]), temperature,
+                       (lk_reduction)reduction, &loss, ptr(&b[2]), ptr(&b[3]));
+    Py_END_ALLOW_THREADS
+    release_all(b, N_NTXENT_BUFFERS);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
+#define N_CTC_BUFFERS 7
+
+PyDoc_STRVAR(ctc_doc,
+"ctc(frames, batch, classes, log_probs, targets, target_stride, input_lengths, target_lengths,\n"
+"    blank, zero_infinity, sample_weight, reduction, losses, grad) -> float\n\n"
+"Calls lk_ctc. log_probs is (frames * batch * classes) float32 or float64; targets, input_lengths\n"
+"and target_lengths int64; sample_weight (batch), losses (batch) and grad like log_probs or None.");
+
+static PyObject *ctc(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long frames, batch, classes, stride, blank, zero_infinity, reduction;
+    if (check_nargs("ctc", nargs, 14) || int_arg(args, 0, &frames) || int_arg(args, 1, &batch) ||
+        int_arg(args, 2, &classes) || int_arg(args, 5, &stride) || int_arg(args, 8, &blank) ||
+        int_arg(args, 9, &zero_infinity) || int_arg(args, 11, &reduction))
+        return NULL;
+    if (frames < 0 || batch < 0 || classes < 0 || stride < 0)
+        return PyErr_Format(PyExc_ValueError, "frames, batch, classes and target_stride must be >= 0");
+    if (classes > 0 && batch > 0 && frames > PY_SSIZE_T_MAX / classes / batch)
+        return PyErr_Format(PyExc_ValueError, "frames * batch * classes overflows");
+    if (zero_infinity < INT32_MIN || zero_infinity > INT32_MAX)
+        return PyErr_Format(PyExc_ValueError, "zero_infinity out of range");
+    Py_ssize_t cells = (Py_ssize_t)(frames * batch * classes);
+    /* log_probs, targets, input_lengths, target_lengths, sample_weight, losses, grad */
+    PyObject *objs[N_CTC_BUFFERS] = {args[3], args[4], args[6], args[7], args[10], args[12], args[13]};
+    arg_buffer b[N_CTC_BUFFERS] = {{"log_probs"}, {"targets"}, {"input_lengths"}, {"target_lengths"},
+                                   {"sample_weight"}, {"losses"}, {"grad"}};
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return NULL;
+    if (b[0].count != cells) {
+        release(&b[0]);
+        return PyErr_Format(PyExc_ValueError, "log_probs: expected %zd elements, got %zd", cells, b[0].count);
+    }
+    const int kinds[N_CTC_BUFFERS] = {kind, -1, -1, -1, kind, kind, kind};
+    /* targets have their own length, which the C layer checks against the layout. */
+    const Py_ssize_t counts[N_CTC_BUFFERS] = {cells, -1, (Py_ssize_t)batch, (Py_ssize_t)batch,
+                                              (Py_ssize_t)batch, (Py_ssize_t)batch, cells};
+    for (int i = 1; i < N_CTC_BUFFERS; i++) {
+        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
+            release_all(b, i);
+            return NULL;
+        }
+    }
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_ctc(kind, (size_t)frames, (size_t)batch, (size_t)classes, ptr(&b[0]), ptr(&b[1]),
+                    (size_t)b[1].count, (size_t)stride, ptr(&b[2]), ptr(&b[3]), (int64_t)blank,
+                    (int32_t)zero_infinity, ptr(&b[4]), (lk_reduction)reduction, &loss, ptr(&b[5]),
+                    ptr(&b[6]));
+    Py_END_ALLOW_THREADS
+    release_all(b, N_CTC_BUFFERS);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
 static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
     (void)self;
     long n = PyLong_AsLong(arg);
@@ -346,6 +506,9 @@ static PyMethodDef methods[] = {
     {"elementwise", (PyCFunction)(void (*)(void))elementwise, METH_FASTCALL, elementwise_doc},
     {"cross_entropy", (PyCFunction)(void (*)(void))cross_entropy, METH_FASTCALL, cross_entropy_doc},
     {"rowwise", (PyCFunction)(void (*)(void))rowwise, METH_FASTCALL, rowwise_doc},
+    {"embedding", (PyCFunction)(void (*)(void))embedding, METH_FASTCALL, embedding_doc},
+    {"ntxent", (PyCFunction)(void (*)(void))ntxent, METH_FASTCALL, ntxent_doc},
+    {"ctc", (PyCFunction)(void (*)(void))ctc, METH_FASTCALL, ctc_doc},
     {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},

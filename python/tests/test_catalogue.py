@@ -34,6 +34,34 @@ SAMPLE_ARGS = {
 # Losses without a target are scores of the input (e.g. the entropy): their default reduction
 # is 'none'.
 SCORE_OPTIONS = {**OPTIONS, "reduction": "none"}
+# Losses whose data are not (input, target): their arrays, in the order of their signature.
+_ROWS = np.array([[0.2, -1.5, 3.0], [1.0, 0.0, -1.0]])
+NAMED_ARGS = {
+    "cosine_embedding_loss": (_ROWS, _ROWS[::-1] * 0.5, np.array([1.0, -1.0])),
+    "contrastive_loss": (_ROWS, _ROWS[::-1] * 0.5, np.array([1.0, 0.0])),
+    "margin_ranking_loss": (_ROWS[0], _ROWS[1], np.array([1.0, -1.0, 1.0])),
+    "hinge_embedding_loss": (_ROWS[0], np.array([1.0, -1.0, -1.0])),
+    "triplet_margin_loss": (_ROWS, _ROWS * 0.5, _ROWS[::-1]),
+    "ntxent_loss": (np.vstack([_ROWS, -_ROWS]), np.array([0, 1, 0, 1])),
+    "ctc_loss": (np.log(np.full((4, 2, 3), 1 / 3)), np.array([[1, 2], [2, 0]]), np.array([4, 3]), np.array([2, 1])),
+}
+# The data arguments and keyword options (with defaults) of the losses of the newer kinds.
+SIGNATURES = {
+    "cosine_embedding_loss": ["input1", "input2", "target"],
+    "contrastive_loss": ["input1", "input2", "target"],
+    "margin_ranking_loss": ["input1", "input2", "target"],
+    "hinge_embedding_loss": ["input", "target"],
+    "triplet_margin_loss": ["anchor", "positive", "negative"],
+    "ntxent_loss": ["embeddings", "labels"],
+    "ctc_loss": ["log_probs", "targets", "input_lengths", "target_lengths"],
+}
+KIND_OPTIONS = {
+    "embedding": {"reduction": "mean", "sample_weight": None, "grad": False},
+    "similarity_matrix": {"reduction": "mean", "grad": False},
+    "sequence": {"blank": 0, "reduction": "mean", "zero_infinity": False, "sample_weight": None, "grad": False},
+}
+EXTRA_OPTIONS = {"triplet_margin_loss": {"swap": False}}
+UTILITIES = {"build_info", "catalogue", "get_num_threads", "set_num_threads"}
 DOMAIN_SAMPLES = {
     "real": np.array([0.2, -1.5, 3.0]),
     "above_minus_one": np.array([0.2, -0.5, 3.0]),
@@ -46,7 +74,9 @@ DOMAIN_SAMPLES = {
 
 
 def sample_args(entry):
-    """Valid (input, target) for one call of this loss."""
+    """Valid (input, target) for one call of this loss (its data arrays, for the newer kinds)."""
+    if entry["name"] in NAMED_ARGS:
+        return NAMED_ARGS[entry["name"]]
     if entry["kind"] == "rowwise":
         return SAMPLE_ARGS[f"rowwise:{entry['row_target']}"]
     if entry["kind"] != "elementwise":
@@ -79,16 +109,8 @@ def python_default(p):
 
 
 def public_losses():
-    """Names in losskit.__all__ that are functions taking (input, target, ...), or (input, *,
-    ...) with the shared loss options (target-less scores such as the entropy)."""
-    names = []
-    for name in lk.__all__:
-        obj = getattr(lk, name)
-        if inspect.isfunction(obj):
-            params = list(inspect.signature(obj).parameters)
-            if params[:2] == ["input", "target"] or (params[:1] == ["input"] and "reduction" in params):
-                names.append(name)
-    return names
+    """Functions in losskit.__all__ other than the utilities."""
+    return [name for name in lk.__all__ if inspect.isfunction(getattr(lk, name)) and name not in UTILITIES]
 
 
 def test_every_public_loss_is_in_the_catalogue_and_back():
@@ -102,7 +124,7 @@ def test_ids_are_positions_and_names_are_unique():
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=NAMES)
 def test_entry_is_complete(entry):
-    assert entry["kind"] in {"elementwise", "cross_entropy", "rowwise"}
+    assert entry["kind"] in {"elementwise", "cross_entropy", "rowwise", *KIND_OPTIONS}
     if entry["kind"] == "rowwise":
         assert entry["row_target"] in {"class_index", "class_indices", "values", "none"}
     else:
@@ -123,6 +145,14 @@ def test_python_signature_matches_the_catalogue(entry):
     without target is (input, *, ...) and defaults to reduction='none'."""
     sig = inspect.signature(getattr(lk, entry["name"]))
     params = list(sig.parameters.values())
+    if entry["kind"] in KIND_OPTIONS:
+        data = SIGNATURES[entry["name"]]
+        assert [p.name for p in params[:len(data)]] == data
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[len(data):])
+        expected = dict(KIND_OPTIONS[entry["kind"]], **EXTRA_OPTIONS.get(entry["name"], {}))
+        expected.update({p["name"]: python_default(p) for p in entry["parameters"]})
+        assert {p.name: p.default for p in params[len(data):]} == expected
+        return
     positional = ["input"] if entry.get("row_target") == "none" else ["input", "target"]
     required = bool(extra_operands(entry, sample_args(entry)))
     if required:

@@ -1,16 +1,20 @@
 /// One catalogue entry: an elementwise loss (run by the shared elementwise driver and
-/// `lk_elementwise`), a row-wise loss (the row-wise driver and `lk_rowwise`) or a loss with a
-/// driver and C entry point of its own (`cross_entropy`, ...), known here by its spec.
+/// `lk_elementwise`), a row-wise loss (`lk_rowwise`), an embedding loss (`lk_embedding`) or a
+/// loss with a driver and C entry point of its own (`cross_entropy`, `ntxent_loss`, `ctc_loss`),
+/// known here by its spec.
 public enum CatalogueEntry: Sendable {
     case elementwise(any ElementwiseLoss.Type)
     /// A loss run by the general row-wise driver and `lk_rowwise`.
     case rowwise(any RowwiseLoss.Type)
+    /// A loss over tuples of embedding rows, run by the embedding driver and `lk_embedding`.
+    case embedding(any EmbeddingLoss.Type)
     case structured(LossSpec)
 
     public var spec: LossSpec {
         switch self {
         case .elementwise(let type): return type.spec
         case .rowwise(let type): return type.spec
+        case .embedding(let type): return type.spec
         case .structured(let spec): return spec
         }
     }
@@ -67,6 +71,14 @@ public enum Catalogue {
         .rowwise(KLDivLoss.self),
         .rowwise(JensenShannonDivergence.self),
         .rowwise(SoftmaxEntropy.self),
+        // Embeddings, metric learning and ranking; sequences.
+        .embedding(CosineEmbeddingLoss.self),
+        .embedding(MarginRankingLoss.self),
+        .embedding(HingeEmbeddingLoss.self),
+        .embedding(TripletMarginLoss.self),
+        .embedding(ContrastiveLoss.self),
+        .structured(NTXent.spec),
+        .structured(CTC.spec),
     ]
 
     /// Every entry's spec, by id.
@@ -87,6 +99,17 @@ public enum Catalogue {
         }
         guard case .rowwise(let type) = entries[id] else {
             throw LossKitError(.unknownLoss, "loss id \(id) is \(entries[id].spec.name), which is not a row-wise loss")
+        }
+        return type
+    }
+
+    /// The embedding loss (``EmbeddingLoss``) with this id.
+    public static func embeddingLoss(id: Int) throws(LossKitError) -> any EmbeddingLoss.Type {
+        guard id >= 0 && id < entries.count else {
+            throw LossKitError(.unknownLoss, "no loss has id \(id) (ids are 0..<\(entries.count))")
+        }
+        guard case .embedding(let type) = entries[id] else {
+            throw LossKitError(.unknownLoss, "loss id \(id) is \(entries[id].spec.name), which is not an embedding loss")
         }
         return type
     }

@@ -61,6 +61,12 @@ public enum LossKind: String, Sendable {
     case elementwise
     /// Rows of logits against class indices or class probabilities: `lk_cross_entropy`.
     case crossEntropy = "cross_entropy"
+    /// Tuples of embedding rows (pairs, triplets, or values) with a label per tuple: `lk_embedding`.
+    case embedding
+    /// A batch of embeddings compared all against all (NT-Xent): `lk_ntxent`.
+    case similarityMatrix = "similarity_matrix"
+    /// Sequences of per-frame log-probabilities against label sequences (CTC): `lk_ctc`.
+    case sequence
     /// One row of scores against that row's target (a class index, a list of class indices,
     /// a row of values, or nothing): `lk_rowwise` (see ``RowwiseLoss``).
     case rowwise

@@ -17,6 +17,19 @@ extension Float {
                                 _ problem: RowwiseProblem<Float>) -> Double {
         loss.evaluate(parameters: parameters, problem)
     }
+
+    public static func evaluate(_ loss: any EmbeddingLoss.Type, parameters: [Double], swap: Bool,
+                                _ problem: EmbeddingProblem<Float>) -> Double {
+        loss.evaluate(parameters: parameters, swap: swap, problem)
+    }
+
+    public static func evaluate(_ problem: NTXentProblem<Float>) -> Double {
+        LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ problem: CTCProblem<Float>) -> Double {
+        LossKit.evaluate(problem)
+    }
 }
 
 extension Double {
@@ -32,5 +45,18 @@ extension Double {
     public static func evaluate(_ loss: any RowwiseLoss.Type, parameters: [Double],
                                 _ problem: RowwiseProblem<Double>) -> Double {
         loss.evaluate(parameters: parameters, problem)
+    }
+
+    public static func evaluate(_ loss: any EmbeddingLoss.Type, parameters: [Double], swap: Bool,
+                                _ problem: EmbeddingProblem<Double>) -> Double {
+        loss.evaluate(parameters: parameters, swap: swap, problem)
+    }
+
+    public static func evaluate(_ problem: NTXentProblem<Double>) -> Double {
+        LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ problem: CTCProblem<Double>) -> Double {
+        LossKit.evaluate(problem)
     }
 }

@@ -32,6 +32,14 @@ where Self.RawSignificand: FixedWidthInteger {
     /// specialised for this scalar type.
     static func evaluate(_ loss: any RowwiseLoss.Type, parameters: [Double],
                          _ problem: RowwiseProblem<Self>) -> Double
+    /// Runs the embedding loss `loss` (a catalogue type) on `problem`, specialised for this
+    /// scalar type and for the loss.
+    static func evaluate(_ loss: any EmbeddingLoss.Type, parameters: [Double], swap: Bool,
+                         _ problem: EmbeddingProblem<Self>) -> Double
+    /// Runs NT-Xent on `problem`, specialised for this scalar type.
+    static func evaluate(_ problem: NTXentProblem<Self>) -> Double
+    /// Runs CTC on `problem`, specialised for this scalar type.
+    static func evaluate(_ problem: CTCProblem<Self>) -> Double
 }
 
 extension Float: LossScalar {
