@@ -19,7 +19,7 @@ Calling conventions (XGBoost 3.2):
 
 XGBoost does not weight a custom objective's gradients: these objectives multiply by the
 sample weights themselves. It does not estimate the intercept for them either: pass
-`base_score=init_score(...)` (a margin; a (K,) list for multiclass), except for a binary
+`base_score=init_score(...)` (a margin; `.tolist()` of the (K,) array for multiclass), except for a binary
 `XGBClassifier`, which keeps treating base_score as a probability: pass
 `base_score=scipy.special.expit(init_score(...))` there.
 
