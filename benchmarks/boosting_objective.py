@@ -118,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{args.rows} rows x 20 features, {args.rounds} rounds, one thread, best of {args.repeat}; "
           f"multiclass has {K} classes")
-    print(f"| booster | task | objective | train s | objective s | objective share | ms per call |")
+    print("| booster | task | objective | train s | objective s | objective share | ms per call |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
     for task in ("binary", "multiclass"):
         X, y, w = data(args.rows, task)

@@ -110,9 +110,8 @@ class BoundLoss:
         import losskit
         return getattr(losskit, self.name)
 
-    def _call(self, margin: Any, label: Any, weight: Any, **flags: Any) -> Any:
+    def _call(self, margin: Any, label: Any, w: np.ndarray | None, **flags: Any) -> Any:
         x = np.asarray(margin, dtype=np.float64)
-        w = None if weight is None or np.size(weight) == 0 else np.asarray(weight, dtype=np.float64)
         if self.multiclass:
             if x.ndim != 2:
                 raise ValueError(f"{self.name}: expected margins of shape (n, K) with num_class = K set "
@@ -124,18 +123,23 @@ class BoundLoss:
 
     def gradients(self, margin: Any, label: Any, weight: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """(grad, hess) of w·l per element, float64, shaped like `margin`."""
-        _, g, h = self._call(margin, label, weight, reduction="none", grad=True, hess=True)
+        w = sample_weights(weight)
+        _, g, h = self._call(margin, label, w, reduction="none", grad=True, hess=True)
         rule = self.rules.get(self.name) if self.hessian == "booster" else None
         if rule is not None:
-            w = None if weight is None or np.size(weight) == 0 else np.asarray(weight, dtype=np.float64)
-            if w is not None and h.ndim == 2:
-                w = w[:, None]
-            h = rule(h, w, self.params, h.shape[1] if h.ndim == 2 else 1)
+            per_element = w[:, None] if w is not None and h.ndim == 2 else w
+            h = rule(h, per_element, self.params, h.shape[1] if h.ndim == 2 else 1)
         return g, h
 
     def mean_loss(self, margin: Any, label: Any, weight: Any = None) -> float:
         """The weighted mean loss Σ w·l / Σ w (the loss's own 'mean' reduction)."""
-        return float(self._call(margin, label, weight, reduction="mean"))
+        return float(self._call(margin, label, sample_weights(weight), reduction="mean"))
+
+
+def sample_weights(weight: Any) -> np.ndarray | None:
+    """The booster's per-sample weights as float64, or None when it has none (XGBoost gives an
+    empty array, LightGBM None)."""
+    return None if weight is None or np.size(weight) == 0 else np.asarray(weight, dtype=np.float64)
 
 
 def class_indices(label: Any, classes: int) -> np.ndarray:
