@@ -222,10 +222,15 @@ def init_score(name: str, y: Any, sample_weight: Any = None, *, classes: int | N
     safeguarded Newton search on LossKit's own gradient and Hessian (bisection where the
     Hessian is 0), to 1e-12 relative, which assumes the mean loss is convex in c.
 
-    Returns a float (or the (K,) array), in margin space (a logit, a log-mean, ...).
+    `y` is (n,), or (n, T) for a T-output model (one start per output, a (T,) array);
+    `sample_weight` is (n,). Returns a float or an array, in margin space (a logit, a
+    log-mean, ...).
     """
     entry = _entry(name)
-    labels = np.asarray(y, dtype=np.float64).reshape(-1)
+    labels = np.asarray(y, dtype=np.float64)
+    if entry["kind"] != "cross_entropy" and labels.ndim == 2:
+        return np.array([init_score(name, column, sample_weight, **params) for column in labels.T])
+    labels = labels.reshape(-1)
     w = np.ones_like(labels) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
     if w.shape != labels.shape or not np.all(w >= 0) or not w.sum() > 0:
         raise ValueError("sample_weight: expected one non-negative weight per label, not all 0")

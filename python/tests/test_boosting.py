@@ -117,7 +117,23 @@ def test_xgboost_softmax_with_booster_hessian_grows_the_multi_softprob_trees(wei
     assert not np.allclose(exact.predict(dtrain, output_margin=True), custom.predict(dtrain, output_margin=True))
 
 
-@pytest.mark.parametrize("weighted", [False, True])
+@WEIGHTED
+def test_xgboost_multi_output_regression_is_the_builtin(weighted):
+    X, y, w = data("regression")
+    Y = np.c_[y, 0.5 * X[:, 1] + 4.0]                               # two targets, (n, 2) margins
+    dtrain = xgb.DMatrix(X, Y, weight=w if weighted else None)
+    reference = xgb.train({**XGB_TREE, "objective": "reg:squarederror"}, dtrain, ROUNDS)
+    start = lkx.init_score("mse_loss", Y, w if weighted else None)
+    estimated = reference.save_config().split('"base_score":"[')[1].split("]")[0].split(",")
+    np.testing.assert_allclose(start, [float(v) for v in estimated], rtol=1e-6)
+    custom = xgb.train({**XGB_TREE, "reg_lambda": 2.0, "min_child_weight": 2.0, "base_score": start.tolist()},
+                       dtrain, ROUNDS, obj=lkx.objective("mse_loss"))
+    assert custom.predict(dtrain, output_margin=True).shape == (N, 2)
+    np.testing.assert_allclose(custom.predict(dtrain, output_margin=True), reference.predict(dtrain, output_margin=True),
+                               rtol=1e-5, atol=1e-5)
+
+
+@WEIGHTED
 def test_xgboost_builtin_intercepts_are_the_init_scores(weighted):
     for task, objective, name, link in [("regression", "reg:squarederror", "mse_loss", lambda v: v),
                                         ("binary", "binary:logistic", "binary_cross_entropy_with_logits",
