@@ -4,8 +4,9 @@ constant start score and the weighted mean loss.
 
 Shapes: a single-output model's margins are (n,); a multiclass model's are (n, K), row-major,
 which is what both boosters hand to a Python objective in their current versions (XGBoost 3.2,
-LightGBM 4.7) and what they take back. Labels come flat, (n,) or (n·K,), and are reshaped to the
-margins' shape (elementwise losses) or read as class indices (cross_entropy).
+LightGBM 4.7) and what they take back; a T-output regression model's are (n, T). Labels, flat or
+2-D, are reshaped to the margins' shape (elementwise losses) or read as class indices
+(cross_entropy).
 
 Sign convention: the gradient and Hessian are those of w·l with respect to the margin, exactly
 what the boosters' own objectives return (they minimise the loss).
