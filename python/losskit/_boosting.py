@@ -1,0 +1,282 @@
+"""What the XGBoost and LightGBM adapters share: a catalogue loss bound to its parameters, its
+per-sample derivatives in a booster's layout, the boosters' Hessian conventions, the optimal
+constant start score and the weighted mean loss.
+
+Shapes: a single-output model's margins are (n,); a multiclass model's are (n, K), row-major,
+which is what both boosters hand to a Python objective in their current versions (XGBoost 3.2,
+LightGBM 4.7) and what they take back; a T-output regression model's are (n, T). Labels, flat or
+2-D, are reshaped to the margins' shape (elementwise losses) or read as class indices
+(cross_entropy).
+
+Sign convention: the gradient and Hessian are those of w·l with respect to the margin, exactly
+what the boosters' own objectives return (they minimise the loss).
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ._catalogue import catalogue
+
+HESSIANS = ("exact", "booster")
+
+# A booster Hessian rule: (exact Hessian of w·l, weights broadcast to it or None, the loss's
+# parameters, number of classes) -> the Hessian the booster's built-in objective would use.
+HessianRule = Callable[[np.ndarray, "np.ndarray | None", Mapping[str, Any], int], np.ndarray]
+
+
+def _weight_only(h: np.ndarray, w: np.ndarray | None, params: Mapping[str, Any], k: int) -> np.ndarray:
+    """h = w (1 unweighted): both boosters' L1, quantile and MAPE objectives, and LightGBM's
+    Huber, whose exact Hessian is 0 (almost everywhere, or outside the δ band)."""
+    return np.ones_like(h) if w is None else np.array(np.broadcast_to(w, h.shape), dtype=h.dtype)
+
+
+def _poisson_offset(h: np.ndarray, w: np.ndarray | None, params: Mapping[str, Any], k: int) -> np.ndarray:
+    """count:poisson / poisson multiply the log-link Hessian e^m by e^0.7 (their default
+    `max_delta_step` / `poisson_max_delta_step`); XGBoost also clips leaf values at 0.7, which
+    is the tree parameter `max_delta_step=0.7`, not part of the objective."""
+    return h * math.exp(0.7) if params.get("log_input", True) else h
+
+
+def _xgboost_softmax(h: np.ndarray, w: np.ndarray | None, params: Mapping[str, Any], k: int) -> np.ndarray:
+    """multi:softprob uses 2·p(1-p)."""
+    return 2.0 * h
+
+
+def _lightgbm_softmax(h: np.ndarray, w: np.ndarray | None, params: Mapping[str, Any], k: int) -> np.ndarray:
+    """LightGBM's multiclass uses K/(K-1)·p(1-p)."""
+    return h * (k / (k - 1)) if k > 1 else h
+
+
+_UNIT_HESSIAN_LOSSES = ("l1_loss", "huber_loss", "quantile_loss", "mape_loss")
+
+# The 'booster' Hessian convention, per booster: losses not listed use the exact Hessian, which
+# is what the boosters' built-ins use for them (squared error, logistic, pseudo-Huber, fair,
+# gamma, Tweedie). XGBoost has no Huber objective; LightGBM's convention (h = 1) is used.
+XGBOOST_HESSIAN: dict[str, HessianRule] = {
+    **{name: _weight_only for name in _UNIT_HESSIAN_LOSSES},
+    "poisson_nll_loss": _poisson_offset,
+    "cross_entropy": _xgboost_softmax,
+}
+LIGHTGBM_HESSIAN: dict[str, HessianRule] = {
+    **{name: _weight_only for name in _UNIT_HESSIAN_LOSSES},
+    "poisson_nll_loss": _poisson_offset,
+    "cross_entropy": _lightgbm_softmax,
+}
+
+
+def _entry(name: str) -> dict[str, Any]:
+    for entry in catalogue():
+        if entry["name"] == name:
+            return entry
+    names = ", ".join(e["name"] for e in catalogue())
+    raise ValueError(f"name: no loss is named {name!r}; the catalogue has {names}")
+
+
+@dataclass(frozen=True)
+class BoundLoss:
+    """A catalogue loss with fixed parameters, evaluated per sample for a booster.
+
+    `hessian` is 'exact' (the loss's own second derivative) or 'booster' (the rule in
+    `rules` for this loss, if any: see XGBOOST_HESSIAN and LIGHTGBM_HESSIAN).
+    """
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    hessian: str = "exact"
+    rules: Mapping[str, HessianRule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _entry(self.name)  # an unknown name raises here
+        if self.hessian not in HESSIANS:
+            raise ValueError(f"hessian: expected 'exact' or 'booster', got {self.hessian!r}")
+        accepted = set(inspect.signature(self.function).parameters) - {
+            "input", "target", "reduction", "sample_weight", "grad", "hess"}
+        unknown = set(self.params) - accepted
+        if unknown:
+            raise TypeError(f"{self.name}: unknown parameter(s) {sorted(unknown)}; it takes {sorted(accepted)}")
+
+    @property
+    def multiclass(self) -> bool:
+        """Whether the loss is softmax cross-entropy over (n, K) margins."""
+        return _entry(self.name)["kind"] == "cross_entropy"
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        """The public `losskit.<name>` function."""
+        import losskit
+        return getattr(losskit, self.name)
+
+    def _call(self, margin: Any, label: Any, w: np.ndarray | None, **flags: Any) -> Any:
+        x = np.asarray(margin, dtype=np.float64)
+        if self.multiclass:
+            if x.ndim != 2:
+                raise ValueError(f"{self.name}: expected margins of shape (n, K) with num_class = K set "
+                                 f"in the booster's parameters, got shape {x.shape}")
+            y = class_indices(label, x.shape[1])
+        else:
+            y = np.asarray(label, dtype=np.float64).reshape(x.shape)
+        return self.function(x, y, sample_weight=w, **flags, **self.params)
+
+    def gradients(self, margin: Any, label: Any, weight: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """(grad, hess) of w·l per element, float64, shaped like `margin`."""
+        w = sample_weights(weight)
+        _, g, h = self._call(margin, label, w, reduction="none", grad=True, hess=True)
+        rule = self.rules.get(self.name) if self.hessian == "booster" else None
+        if rule is not None:
+            per_element = w[:, None] if w is not None and h.ndim == 2 else w
+            h = rule(h, per_element, self.params, h.shape[1] if h.ndim == 2 else 1)
+        return g, h
+
+    def mean_loss(self, margin: Any, label: Any, weight: Any = None) -> float:
+        """The weighted mean loss Σ w·l / Σ w (the loss's own 'mean' reduction)."""
+        return float(self._call(margin, label, sample_weights(weight), reduction="mean"))
+
+
+def sample_weights(weight: Any) -> np.ndarray | None:
+    """The booster's per-sample weights as float64, or None when it has none (XGBoost gives an
+    empty array, LightGBM None)."""
+    return None if weight is None or np.size(weight) == 0 else np.asarray(weight, dtype=np.float64)
+
+
+def class_indices(label: Any, classes: int) -> np.ndarray:
+    """Labels 0..K-1 (as the boosters store them, in floats) as int64, checked."""
+    y = np.asarray(label).reshape(-1)
+    indices = y.astype(np.int64)
+    if np.any(indices != y) or (indices.size and (indices.min() < 0 or indices.max() >= classes)):
+        raise ValueError(f"labels: expected class indices 0..{classes - 1}")
+    return indices
+
+
+# ---------------------------------------------------------------------------------------------
+# The optimal constant start score
+# ---------------------------------------------------------------------------------------------
+
+def _weighted_quantile(y: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The smallest y at which the cumulative weight reaches q·Σw: a minimiser of the
+    weighted pinball loss at level q (the weighted median for q = 1/2)."""
+    order = np.argsort(y, kind="stable")
+    cumulative = np.cumsum(w[order])
+    return float(y[order][np.searchsorted(cumulative, q * cumulative[-1])])
+
+
+def _log_mean(y: np.ndarray, w: np.ndarray, params: Mapping[str, Any]) -> float | None:
+    """Log link: the optimal mean e^c is the weighted mean of y."""
+    return math.log(np.average(y, weights=w)) if params.get("log_input", True) else None
+
+
+def _logit_mean(y: np.ndarray, w: np.ndarray, params: Mapping[str, Any]) -> float | None:
+    """BCE with logits and pos_weight p: σ(-c) = Σw(1-y) / Σw(1 + (p-1)y), i.e.
+    c = log(p·Σwy / Σw(1-y))."""
+    p = params.get("pos_weight")
+    p = 1.0 if p is None else p
+    if set(params) - {"pos_weight"} or not np.isscalar(p):
+        return None
+    return math.log(float(p) * np.sum(w * y) / np.sum(w * (1.0 - y)))
+
+
+# name -> (y, w, params) -> the optimal constant, or None where the closed form does not apply
+# to these parameters (the numerical search then finds it).
+CLOSED_FORMS: dict[str, Callable[[np.ndarray, np.ndarray, Mapping[str, Any]], "float | None"]] = {
+    "mse_loss": lambda y, w, params: float(np.average(y, weights=w)),
+    "l1_loss": lambda y, w, params: _weighted_quantile(y, w, 0.5),
+    "quantile_loss": lambda y, w, params: _weighted_quantile(y, w, params.get("quantile", 0.5)),
+    "binary_cross_entropy_with_logits": _logit_mean,
+    "poisson_nll_loss": _log_mean,
+    "gamma_loss": _log_mean,
+    "tweedie_loss": _log_mean,
+}
+
+
+def _softmax_start(y: Any, w: np.ndarray, params: Mapping[str, Any], classes: int | None) -> np.ndarray:
+    """Cross-entropy's optimal constant logits: softmax(c) = Σ_i s_i a_i / Σ_i s_i A_i, where a_i
+    are row i's target coefficients (one-hot, smoothed, class-weighted; see `cross_entropy`), so
+    c = log Σ_i s_i a_i up to a constant. Returned centred (mean 0), as XGBoost estimates it;
+    a class with no weight at all gets log(1e-12) relative to the rest instead of -inf."""
+    labels = np.asarray(y).reshape(-1)
+    k = int(classes) if classes is not None else int(labels.max()) + 1
+    index = class_indices(labels, k)
+    eps = float(params.get("label_smoothing", 0.0))
+    class_weight = np.ones(k) if params.get("weight") is None else np.asarray(params["weight"], np.float64)
+    mass = (1.0 - eps) * np.bincount(index, weights=w * class_weight[index], minlength=k)
+    mass = mass + eps / k * class_weight * np.sum(w)
+    logits = np.log(np.maximum(mass / mass.sum(), 1e-12))
+    return logits - logits.mean()
+
+
+def init_score(name: str, y: Any, sample_weight: Any = None, *, classes: int | None = None,
+               **params: Any) -> Any:
+    """The constant margin c minimising the weighted mean loss Σ w·l(c, y) / Σ w: the start
+    score a booster needs with a custom objective (XGBoost keeps base_score 0.5 and LightGBM
+    starts at 0 for them).
+
+    Closed forms: the weighted mean (mse_loss), weighted median (l1_loss) or quantile
+    (quantile_loss), logit of the weighted mean (binary_cross_entropy_with_logits, with a
+    scalar pos_weight p: log(p·Σwy / Σw(1-y))), log of the weighted mean (log-link
+    poisson_nll_loss, gamma_loss, tweedie_loss), and for cross_entropy the centred log class
+    frequencies (with label smoothing and class weights, as `_softmax_start` states), a float
+    array of shape (K,) with K = `classes` or max(y) + 1. Any other elementwise loss: a
+    safeguarded Newton search on LossKit's own gradient and Hessian (bisection where the
+    Hessian is 0), to 1e-12 relative, which assumes the mean loss is convex in c.
+
+    `y` is (n,), or (n, T) for a T-output model (one start per output, a (T,) array);
+    `sample_weight` is (n,). Returns a float or an array, in margin space (a logit, a
+    log-mean, ...).
+    """
+    entry = _entry(name)
+    labels = np.asarray(y, dtype=np.float64)
+    if entry["kind"] != "cross_entropy" and labels.ndim == 2:
+        return np.array([init_score(name, column, sample_weight, **params) for column in labels.T])
+    labels = labels.reshape(-1)
+    w = np.ones_like(labels) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
+    if w.shape != labels.shape or not np.all(w >= 0) or not w.sum() > 0:
+        raise ValueError("sample_weight: expected one non-negative weight per label, not all 0")
+    if entry["kind"] == "cross_entropy":
+        return _softmax_start(labels, w, params, classes)
+    loss = BoundLoss(name, params)  # checks the parameter names
+    closed = CLOSED_FORMS.get(name)
+    value = None if closed is None else closed(labels, w, params)
+    if value is not None:
+        return value
+    return _minimise(loss, labels, w, positive=entry["input_domain"] in ("positive", "non_negative"))
+
+
+def _minimise(loss: BoundLoss, y: np.ndarray, w: np.ndarray, *, positive: bool) -> float:
+    """argmin_c of the weighted mean loss, for a loss convex in c."""
+
+    def slope(c: float) -> tuple[float, float]:
+        _, g, h = loss.function(np.full_like(y, c), y, sample_weight=w, reduction="mean",
+                                grad=True, hess=True, **loss.params)
+        return float(g.sum()), float(h.sum())
+
+    start = float(np.average(y, weights=w))
+    start = start if not positive or start > 0 else 1.0
+    lo = hi = start
+    step = max(1.0, abs(start))
+    for _ in range(200):  # bracket: slope(lo) <= 0 <= slope(hi)
+        s_lo, s_hi = slope(lo)[0], slope(hi)[0]
+        if s_lo <= 0 <= s_hi:
+            break
+        if s_lo > 0:
+            lo = lo / 2 if positive else lo - step
+        if s_hi < 0:
+            hi = hi * 2 if positive else hi + step
+        step *= 2
+    else:
+        raise ValueError(f"{loss.name}: the mean loss has no minimum over a constant")
+    c = start if lo <= start <= hi else 0.5 * (lo + hi)
+    for _ in range(200):
+        s, h = slope(c)
+        if s == 0:
+            break
+        lo, hi = (lo, c) if s > 0 else (c, hi)
+        newton = c - s / h if h > 0 else math.nan
+        c_next = newton if lo < newton < hi else 0.5 * (lo + hi)
+        if abs(c_next - c) <= 1e-12 * (1 + abs(c)):
+            return c_next
+        c = c_next
+    return c
