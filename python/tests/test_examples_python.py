@@ -49,3 +49,18 @@ def test_xgboost_focal_example():
     assert set(rows) == {"logistic loss", "focal loss (alpha=0.75, gamma=2.0)"}
     for pr_auc, roc_auc, recall, precision in rows.values():
         assert pr_auc > 0.6 and roc_auc > 0.9 and recall > 0.4 and precision > 0.4   # positives are ~5%
+
+
+def test_numpy_robust_mlp_example():
+    out = run("numpy_robust_mlp.py")
+    rmse = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^(.*?) RMSE against the clean curve: (\S+)$", out, flags=re.M)}
+    assert set(rmse) == {"squared error", "huber (delta=0.5)"}
+    assert rmse["huber (delta=0.5)"] < 0.5 * rmse["squared error"]   # outliers pull the squared error away
+
+
+def test_torch_training_example():
+    pytest.importorskip("torch")
+    out = run("torch_training.py")
+    ours, theirs = (float(v) for v in re.search(r"final loss: losskit (\S+), pytorch (\S+)", out).groups())
+    assert abs(ours - theirs) <= 1e-9 * max(abs(theirs), 1.0)
+    assert float(re.search(r"largest weight difference after training: (\S+)", out).group(1)) < 1e-9
