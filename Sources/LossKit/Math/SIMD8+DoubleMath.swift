@@ -85,14 +85,16 @@ extension SIMD8: LossVector where Scalar == Double {
 
     /// log(1 + x), within 1 ulp (measured: 0.86 ulp), accurate for small |x|.
     ///
-    /// u = 1 + x rounded, with its rounding error c found exactly by Fast2Sum; then the
-    /// method of ``_log()`` on u, with c/u added to the small terms (log(u + c) ≈ log u + c/u).
+    /// u = 1 + x rounded and its rounding error c = x - (u - 1), exact for x < 2⁵³ (u - 1 and
+    /// x - (u - 1) are exact by Sterbenz's lemma), while beyond, c/u is below the result's
+    /// rounding; then the method of ``_log()`` on u, with c/u added to the small terms
+    /// (log(u + c) ≈ log u + c/u).
     /// |x| < 2⁻⁵⁴ returns x (keeps -0 and subnormals); log1p(-1) = -inf, log1p(x < -1) = NaN,
     /// log1p(+inf) = +inf, NaN propagates.
     @inlinable @inline(__always)
     public func _log1p() -> SIMD8<Double> {
         let u = 1 + self
-        let c = (self - (u - 1)).replacing(with: 1 - (u - self), where: self .> 1)
+        let c = self - (u - 1)
         let (k, f) = u._reduceLogArgument()
         return Self._logCombine(k, f, c / u)
             .replacing(with: self, where: _magnitude .< 0x1p-54)
