@@ -56,7 +56,7 @@ extension SIMD16: LossVector where Scalar == Float {
         // 2ⁿ·(1 + r + e) - 1 = 2·[a + b + low]: a + b summed exactly by Fast2Sum, since either
         // a = 0 or |a| ≥ |b|.
         let half = Self._twoToThe(n &- 1)
-        let shifted = n .> 24  // 2ⁿ⁻¹ - ½ would round: carry the -½ in the low part instead
+        let shifted = n .> SIMD16<Int32>(repeating: 24)  // 2ⁿ⁻¹ - ½ would round: carry -½ in low
         let a = (half - 0.5).replacing(with: half, where: shifted)
         let b = half * s
         let sum = a + b
