@@ -18,8 +18,10 @@ import Testing
 /// - exact special values (zeros with their sign, infinities, NaN, the clamps).
 ///
 /// `swift test` (debug, unoptimised SIMD code) runs a thin sweep so the file takes seconds;
-/// `swift test -c release --filter VectorMath` runs the dense one whose maxima the doc comments
-/// and `docs/vector-math.md` quote. The maxima are printed either way.
+/// `swift test -c release --filter VectorMath` runs a dense one, whose Double maxima the doc
+/// comments and `docs/vector-math.md` quote; their Float maxima come from the exhaustive run,
+/// `LOSSKIT_FLOAT_STRIDE=1 swift test -c release --filter "floatAccuracy|compositesFloat"`.
+/// The maxima are printed either way.
 @Suite("Vector math accuracy")
 struct VectorMathTests {
     #if DEBUG
