@@ -61,7 +61,7 @@ public enum SoftmaxCrossEntropy {
             let ac = a(c, lanes)
             sumExp += exp(u)
             sumA += ac
-            sumAU += (ac * u).replacing(with: 0, where: ac .== 0)
+            sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
             c += lanes
         }
         let logS = Double._log(sumExp.sumInDouble)
