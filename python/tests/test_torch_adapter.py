@@ -236,6 +236,7 @@ def both(name: str, reduction: str, dtype: torch.dtype, **options):
     return results
 
 
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss:UserWarning")  # PyTorch's kl_div
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name", IN_TORCH)
@@ -287,6 +288,109 @@ def test_modules_equal_pytorchs_modules():
     t = torch.rand(4, 3)
     torch.testing.assert_close(lt.BCEWithLogitsLoss(pos_weight=p)(x, t),
                                torch.nn.BCEWithLogitsLoss(pos_weight=p)(x, t))
+
+
+def test_kl_div_batchmean_equals_pytorchs():
+    (value, grads), (expected, expected_grads) = both("kl_div", "batchmean", torch.float64)
+    torch.testing.assert_close(value, expected, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(grads, expected_grads, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("var_shape", [(4, 3), (4, 1), (4,), (1, 3), ()])  # () is LossKit's only
+def test_gaussian_nll_var_of_every_pytorch_shape(var_shape, reduction):
+    """var's gradient, summed over the elements that share a variance, as PyTorch's."""
+    results = []
+    for function in (lt.gaussian_nll_loss, F.gaussian_nll_loss):
+        x, y = elementwise_case("gaussian_nll_loss", torch.float64)
+        var = torch.tensor(np.random.default_rng(3).uniform(0.5, 2.0, var_shape), requires_grad=True)
+        # PyTorch refuses a 0-d var tensor (a float is not differentiable): it gets var expanded.
+        shaped = var.expand(x.shape) if function is F.gaussian_nll_loss and var.dim() == 0 else var
+        loss = function(x, y, shaped, full=True, reduction=reduction)
+        (loss * torch.linspace(-1, 2, loss.numel(), dtype=torch.float64).reshape(loss.shape)).sum().backward()
+        results.append((loss.detach(), x.grad, var.grad))
+    for ours, theirs in zip(*results):
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-14)
+    assert torch.autograd.gradcheck(lambda v: lt.gaussian_nll_loss(x.detach(), y, v, reduction=reduction),
+                                    (var.detach().requires_grad_(),))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_adaptive_alpha_and_scale_gradients_are_losskits(reduction):
+    """alpha and scale are differentiable tensors whose gradients are losskit's grad_params
+    (for 'none', of the grad_output-weighted sum); a plain float stays a constant."""
+    x, y = elementwise_case("adaptive_robust_loss", torch.float64)
+    alpha = torch.tensor(-0.7, dtype=torch.float64, requires_grad=True)
+    scale = torch.nn.Parameter(torch.tensor(1.3, dtype=torch.float64))
+    w = torch.tensor([1.0, 0.5, 2.0, 0.0], dtype=torch.float64)
+    loss = lt.adaptive_robust_loss(x, y, alpha=alpha, scale=scale, reduction=reduction, sample_weight=w)
+    loss.sum().backward()
+    value, grad, params = lk.adaptive_robust_loss(x.detach().numpy(), y.numpy(), alpha=-0.7, scale=1.3,
+                                                  reduction=reduction, sample_weight=w.numpy(), grad=True,
+                                                  grad_params=True)
+    torch.testing.assert_close(loss.detach(), torch.as_tensor(value, dtype=torch.float64), rtol=0, atol=0)
+    torch.testing.assert_close(x.grad, torch.as_tensor(grad), rtol=0, atol=0)
+    assert alpha.grad.item() == pytest.approx(params["alpha"], rel=1e-13)
+    assert scale.grad.item() == pytest.approx(params["scale"], rel=1e-13)
+    assert torch.autograd.gradcheck(lambda a, c: lt.adaptive_robust_loss(x.detach(), y, alpha=a, scale=c,
+                                                                         reduction=reduction, sample_weight=w),
+                                    (alpha.detach().requires_grad_(), scale.detach().requires_grad_()))
+    with pytest.raises(ValueError, match="alpha is one number; got a tensor of shape \\(2,\\)"):
+        lt.adaptive_robust_loss(x, y, alpha=torch.ones(2, dtype=torch.float64))
+
+
+def test_ctc_raw_gradient_differs_from_pytorchs_by_exp_log_probs():
+    """The documented difference: ours is -γ, PyTorch's exp(log_probs) - γ (all frames used)."""
+    c = case("ctc_loss", torch.float64)
+    c.data["input_lengths"] = torch.tensor([6, 6])
+    grads = []
+    for function in (lt.ctc_loss, F.ctc_loss):
+        lp = c.direct_leaves()["log_probs"]
+        c.call(function, {"log_probs": lp}, through=False, reduction="sum").backward()
+        grads.append(lp.grad)
+    torch.testing.assert_close(grads[0] + lp.detach().exp(), grads[1], rtol=1e-12, atol=1e-14)
+
+
+def test_coupled_losses_refuse_a_non_uniform_grad_output():
+    """NT-Xent: each anchor's loss depends on every embedding and LossKit gives only the
+    gradient of their sum, so 'none' backpropagates through equal weights and refuses others."""
+    c = case("ntxent_loss", torch.float64)
+    e = c.leaves["embeddings"]
+    losses = c.call(lt.ntxent_loss, reduction="none")
+    (2.5 * losses).sum().backward()
+    expected = e.detach().clone().requires_grad_()
+    (2.5 * lt.ntxent_loss(expected, c.data["labels"], temperature=0.5, reduction="sum")).backward()
+    torch.testing.assert_close(e.grad, expected.grad, rtol=1e-14, atol=0)
+    losses = c.call(lt.ntxent_loss, reduction="none")
+    with pytest.raises(RuntimeError, match="ntxent_loss: with reduction='none'.*only with equal weights"):
+        (losses * torch.arange(6.0, dtype=torch.float64)).sum().backward()
+
+
+@pytest.mark.parametrize("name, argument", [("kl_div", "target"), ("cosine_embedding_loss", "target"),
+                                            ("gaussian_nll_loss", "target"), ("multilabel_soft_margin_loss", "target")])
+def test_arguments_losskit_does_not_differentiate_are_refused(name, argument):
+    c = case(name, torch.float64)
+    c.data[argument] = c.data[argument].clone().requires_grad_()
+    with pytest.raises(ValueError, match=f"{name}: {argument} requires grad, but LossKit differentiates only"):
+        c.call(getattr(lt, name))
+
+
+def test_new_modules_equal_pytorchs_modules():
+    c = case("gaussian_nll_loss", torch.float64)
+    x, var, y = c.leaves["input"], c.leaves["var"], c.data["target"]
+    torch.testing.assert_close(lt.GaussianNLLLoss(full=True)(x, y, var), torch.nn.GaussianNLLLoss(full=True)(x, y, var))
+    c = case("ctc_loss", torch.float64)
+    lp = c.direct_leaves()["log_probs"]
+    args = (lp, c.data["targets"], c.data["input_lengths"], c.data["target_lengths"])
+    torch.testing.assert_close(lt.CTCLoss(reduction="sum")(*args), torch.nn.CTCLoss(reduction="sum")(*args))
+    c = case("triplet_margin_loss", torch.float64)
+    rows = tuple(c.leaves.values())
+    torch.testing.assert_close(lt.TripletMarginLoss(margin=0.5, swap=True)(*rows),
+                               torch.nn.TripletMarginLoss(margin=0.5, swap=True)(*rows))
+    c = case("nll_loss", torch.float64)
+    w = torch.tensor([1.0, 2.0, 0.5, 1.5], dtype=torch.float64)
+    torch.testing.assert_close(lt.NLLLoss(w)(c.leaves["input"], c.data["target"]),
+                               torch.nn.NLLLoss(w)(c.leaves["input"], c.data["target"]))
 
 
 # --- inputs and errors -------------------------------------------------------------------
