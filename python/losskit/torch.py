@@ -8,8 +8,9 @@ where PyTorch has one, an `nn.Module`, differentiated by autograd through LossKi
 
 Importing this module imports torch; `import losskit` never does.
 
-**How the functions are made.** Nothing here is written per loss. For each loss of
-`losskit.catalogue()` that has a numpy function `losskit.<name>`:
+**How the functions are made.** Nothing here is written per loss (beyond the two `GRADIENTS`
+entries below). For each loss of `losskit.catalogue()` that has a numpy function
+`losskit.<name>`:
 
 * Its parameters are those of `losskit.<name>` (without `grad`/`hess`), with the same defaults.
   If `torch.nn.functional.<name>` exists, its parameters come first, positional or keyword, in
@@ -24,29 +25,41 @@ Importing this module imports torch; `import losskit` never does.
 
 **Evaluation.** A call runs one `torch.autograd.Function`: forward hands zero-copy numpy views
 of the (contiguous) CPU tensors to `losskit.<name>(..., grad=True)`, returns the loss as a
-tensor and keeps the gradient; backward returns `grad_output * gradient` (for
-`reduction='none'` elementwise, the per-element derivative times `grad_output`). The gradient
-is computed only when some argument needs it. `input` must be a float32 or float64 CPU tensor;
-other devices (CUDA, meta, ...) and dtypes raise. Double backward (`create_graph=True`) raises
-RuntimeError rather than give a wrong second derivative; LossKit's Hessian diagonal is
-available from the numpy functions with `hess=True`.
+tensor and keeps the gradients; backward returns `grad_output * gradient`. For
+`reduction='none'` each loss value's derivative is multiplied by its own `grad_output`, put back
+over the axes that value covers (`_COVERED_AXES` by catalogue kind: the class axis of row-wise
+scores, the feature axis of embedding rows, frames and classes of CTC's log_probs). The
+gradients are computed only when some argument needs them. The first argument and every
+differentiable one must be a float32 or float64 CPU tensor; other devices (CUDA, meta, ...) and
+dtypes raise. A one-element tensor for a numeric parameter (e.g. `alpha`) is passed as a number.
+Double backward (`create_graph=True`) raises RuntimeError rather than give a wrong second
+derivative; LossKit's Hessian diagonal is available from the numpy functions with `hess=True`.
 
-**Extension point: differentiable arguments.** By default only `input` is differentiable; a
-tensor argument that requires grad and is not differentiable (e.g. `target`) raises
-ValueError instead of silently getting no gradient. A loss with other differentiable inputs
-(such as `var` of `gaussian_nll_loss`, or `alpha` and `scale` of `adaptive_robust_loss`) adds
-one entry to `GRADIENTS`:
+**Differentiable arguments.** A loss's data inputs are differentiable: the positional
+parameters of `losskit.<name>` other than labels and lengths (`input`; `input1`, `input2`;
+`anchor`, `positive`, `negative`; `embeddings`; `log_probs`), whose gradients `grad=True`
+returns in argument order. A tensor argument that requires grad and is not differentiable (e.g.
+`target`) raises ValueError instead of silently getting no gradient. Losses with other
+differentiable arguments have an entry in `GRADIENTS` (the extension point):
 
-    GRADIENTS["gaussian_nll_loss"] = Gradients(("input", "var"), compute)
+    GRADIENTS["gaussian_nll_loss"] = Gradients(("input", "var"), gaussian_nll_gradients)
+    GRADIENTS["adaptive_robust_loss"] = Gradients(("input", "alpha", "scale"), adaptive_robust_gradients)
 
 where `compute(function, arguments)` calls the numpy function with the numpy `arguments` (a
 dict by parameter name) and returns `(loss, {argument name: derivative})`. Each derivative is
-that of the returned loss: for 'mean'/'sum' an array of the argument's shape; for 'none' the
-derivative of each element's loss, in the loss's shape. Backward multiplies it by `grad_output`
-and, where the argument was broadcast against the input (e.g. `var` of shape (N, 1)), sums over
-the broadcast axes by PyTorch's rules (`Tensor.sum_to_size`). Nothing else changes: the
-signature already comes from the numpy function, and tensor arguments reach `compute` as
-numpy arrays by name.
+that of the returned loss: for 'mean'/'sum' an array of the argument's shape; for 'none' either
+the derivative of each element's loss, in the loss's shape, or, where LossKit has no
+per-element derivative (the adaptive loss's alpha and scale, summed by the kernel), a function
+of `grad_output` (a numpy array) returning the argument's gradient. Backward multiplies an
+array by `grad_output` and, where the argument was broadcast against the input (e.g. `var` of
+shape (N, 1)), sums over the broadcast axes by PyTorch's rules (`Tensor.sum_to_size`). Entries
+are looked up at each call.
+
+**What is not supported.** CTC's gradient is the true derivative with respect to `log_probs`
+(-γ), not PyTorch's exp(log_probs) - γ; both agree through `log_softmax`. NT-Xent's per-anchor
+losses (`reduction='none'`) each depend on every embedding and LossKit computes only the
+gradient of their sum, so backward through them accepts only a uniform `grad_output` (e.g.
+`.sum()`) and raises RuntimeError otherwise; use `reduction='sum'`.
 """
 from __future__ import annotations
 
