@@ -105,6 +105,39 @@ static int acquire_input(arg_buffer *b, PyObject *obj) {
     return kind;
 }
 
+static void release_all(arg_buffer *b, int n) {
+    for (int i = 0; i < n; i++) release(&b[i]);
+}
+
+/* Element kinds and counts for acquire_all, besides LK_FLOAT32/LK_FLOAT64 and exact counts. */
+#define INT64 (-1)      /* class indices, lengths */
+#define AS_INPUT (-2)   /* the input's float type */
+#define ANY_COUNT (-1)  /* a length the library checks itself */
+#define INPUT_COUNT (-2) /* as many elements as the input */
+
+/* Acquires the input (buffer 0, holding `cells` elements unless cells < 0) and then buffers
+ * 1..n-1: objs[i] must hold elements of kinds[i] and counts[i] of them; buffers from
+ * first_output on must be writable. Returns the input's float type, or -1 with an exception
+ * set and nothing held. */
+static int acquire_all(arg_buffer *b, PyObject *const *objs, int n, Py_ssize_t cells, const int *kinds,
+                       const Py_ssize_t *counts, int first_output) {
+    int kind = acquire_input(&b[0], objs[0]);
+    if (kind < 0) return -1;
+    if (cells >= 0 && b[0].count != cells) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd elements, got %zd", b[0].name, cells, b[0].count);
+        release(&b[0]);
+        return -1;
+    }
+    for (int i = 1; i < n; i++) {
+        Py_ssize_t count = counts[i] == INPUT_COUNT ? b[0].count : counts[i];
+        if (acquire(&b[i], objs[i], kinds[i] == AS_INPUT ? kind : kinds[i], count, i >= first_output) != 0) {
+            release_all(b, i);
+            return -1;
+        }
+    }
+    return kind;
+}
+
 /* Reads argument `i` of a fastcall as a C int / long long / double; -1 with an exception set. */
 static int int_arg(PyObject *const *args, int i, long long *out) {
     *out = PyLong_AsLongLong(args[i]);
@@ -156,20 +189,17 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
     PyObject *param_grad_obj = nargs == 13 ? args[11] : Py_None;
     arg_buffer b[N_ELEMENTWISE_BUFFERS] = {
         {"input"}, {"target"}, {"weight"}, {"column"}, {"losses"}, {"grad"}, {"hess"}, {"column_grad"}};
-    int kind = acquire_input(&b[0], objs[0]);
+    /* weight and column have their own lengths, which the C layer checks against n. */
+    const int kinds[N_ELEMENTWISE_BUFFERS] = {AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT,
+                                              AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT};
+    const Py_ssize_t counts[N_ELEMENTWISE_BUFFERS] = {ANY_COUNT,   INPUT_COUNT, ANY_COUNT,   ANY_COUNT,
+                                                      INPUT_COUNT, INPUT_COUNT, INPUT_COUNT, INPUT_COUNT};
+    int kind = acquire_all(b, objs, N_ELEMENTWISE_BUFFERS, -1, kinds, counts, 4);
     if (kind < 0) return NULL;
     Py_ssize_t n = b[0].count;
-    for (int i = 1; i < N_ELEMENTWISE_BUFFERS; i++) {
-        /* weight and column have their own lengths, which the C layer checks against n. */
-        Py_ssize_t want = (i == 2 || i == 3) ? -1 : n;
-        if (acquire(&b[i], objs[i], kind, want, i >= 4) != 0) {
-            for (int j = 0; j < i; j++) release(&b[j]);
-            return NULL;
-        }
-    }
     arg_buffer param_grad = {"param_grad"};
     if (acquire(&param_grad, param_grad_obj, LK_FLOAT64, n_params, 1) != 0) {
-        for (int j = 0; j < N_ELEMENTWISE_BUFFERS; j++) release(&b[j]);
+        release_all(b, N_ELEMENTWISE_BUFFERS);
         return NULL;
     }
 
@@ -187,7 +217,7 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
                                 (size_t)b[3].count, (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]),
                                 ptr(&b[6]));
     Py_END_ALLOW_THREADS
-    for (int i = 0; i < N_ELEMENTWISE_BUFFERS; i++) release(&b[i]);
+    release_all(b, N_ELEMENTWISE_BUFFERS);
     release(&param_grad);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
@@ -217,21 +247,11 @@ static PyObject *cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t
     PyObject *objs[N_CE_BUFFERS] = {args[2], args[3], args[4], args[5], args[6], args[10], args[11], args[12]};
     arg_buffer b[N_CE_BUFFERS] = {{"input"},  {"target"}, {"target"}, {"weight"},
                                   {"sample_weight"}, {"losses"}, {"grad"}, {"hess"}};
-    int kind = acquire_input(&b[0], objs[0]);
-    if (kind < 0) return NULL;
-    if (b[0].count != cells) {
-        release(&b[0]);
-        return PyErr_Format(PyExc_ValueError, "input: expected %zd elements, got %zd", cells, b[0].count);
-    }
-    const int kinds[N_CE_BUFFERS] = {kind, -1, kind, kind, kind, kind, kind, kind};
+    const int kinds[N_CE_BUFFERS] = {AS_INPUT, INT64, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT};
     const Py_ssize_t counts[N_CE_BUFFERS] = {cells, (Py_ssize_t)rows, cells, (Py_ssize_t)classes,
                                              (Py_ssize_t)rows, (Py_ssize_t)rows, cells, cells};
-    for (int i = 1; i < N_CE_BUFFERS; i++) {
-        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
-            for (int j = 0; j < i; j++) release(&b[j]);
-            return NULL;
-        }
-    }
+    int kind = acquire_all(b, objs, N_CE_BUFFERS, cells, kinds, counts, 5);
+    if (kind < 0) return NULL;
 
     double loss = 0.0;
     lk_status status;
@@ -240,7 +260,7 @@ static PyObject *cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t
                               ptr(&b[3]), ptr(&b[4]), (int64_t)ignore_index, label_smoothing,
                               (lk_reduction)reduction, &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]));
     Py_END_ALLOW_THREADS
-    for (int i = 0; i < N_CE_BUFFERS; i++) release(&b[i]);
+    release_all(b, N_CE_BUFFERS);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
 }
@@ -281,23 +301,13 @@ static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     PyObject *objs[N_ROWWISE_BUFFERS] = {args[4], args[5], args[6], args[7], args[8], args[11], args[12], args[13]};
     arg_buffer b[N_ROWWISE_BUFFERS] = {{"input"}, {"target"}, {"target"}, {"weight"},
                                        {"sample_weight"}, {"losses"}, {"grad"}, {"hess"}};
-    int kind = acquire_input(&b[0], objs[0]);
-    if (kind < 0) return NULL;
-    if (b[0].count != cells) {
-        release(&b[0]);
-        return PyErr_Format(PyExc_ValueError, "input: expected %zd elements, got %zd", cells, b[0].count);
-    }
     /* The lengths of target_index and losses depend on the loss: they are passed on, and the
      * library checks them. */
-    const int kinds[N_ROWWISE_BUFFERS] = {kind, -1, kind, kind, kind, kind, kind, kind};
-    const Py_ssize_t counts[N_ROWWISE_BUFFERS] = {cells, -1, cells, (Py_ssize_t)classes,
-                                                  (Py_ssize_t)rows, -1, cells, cells};
-    for (int i = 1; i < N_ROWWISE_BUFFERS; i++) {
-        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
-            for (int j = 0; j < i; j++) release(&b[j]);
-            return NULL;
-        }
-    }
+    const int kinds[N_ROWWISE_BUFFERS] = {AS_INPUT, INT64, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT};
+    const Py_ssize_t counts[N_ROWWISE_BUFFERS] = {cells, ANY_COUNT, cells, (Py_ssize_t)classes,
+                                                  (Py_ssize_t)rows, ANY_COUNT, cells, cells};
+    int kind = acquire_all(b, objs, N_ROWWISE_BUFFERS, cells, kinds, counts, 5);
+    if (kind < 0) return NULL;
 
     double loss = 0.0;
     lk_status status;
@@ -307,13 +317,9 @@ static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs
                         (int64_t)ignore_index, (lk_reduction)reduction, &loss, ptr(&b[5]), (size_t)b[5].count, ptr(&b[6]),
                         ptr(&b[7]));
     Py_END_ALLOW_THREADS
-    for (int i = 0; i < N_ROWWISE_BUFFERS; i++) release(&b[i]);
+    release_all(b, N_ROWWISE_BUFFERS);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
-}
-
-static void release_all(arg_buffer *b, int n) {
-    for (int i = 0; i < n; i++) release(&b[i]);
 }
 
 #define N_EMB_BUFFERS 9
@@ -347,20 +353,12 @@ static PyObject *embedding(PyObject *self, PyObject *const *args, Py_ssize_t nar
     PyObject *objs[N_EMB_BUFFERS] = {args[5], args[6], args[7], args[8], args[9], args[11], args[12], args[13], args[14]};
     arg_buffer b[N_EMB_BUFFERS] = {{"input1"}, {"input2"}, {"input3"}, {"target"}, {"sample_weight"},
                                    {"losses"}, {"grad1"}, {"grad2"}, {"grad3"}};
-    int kind = acquire_input(&b[0], objs[0]);
-    if (kind < 0) return NULL;
-    if (b[0].count != cells) {
-        release(&b[0]);
-        return PyErr_Format(PyExc_ValueError, "input1: expected %zd elements, got %zd", cells, b[0].count);
-    }
+    const int kinds[N_EMB_BUFFERS] = {AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT,
+                                      AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT};
     const Py_ssize_t counts[N_EMB_BUFFERS] = {cells, cells, cells, (Py_ssize_t)rows, (Py_ssize_t)rows,
                                               (Py_ssize_t)rows, cells, cells, cells};
-    for (int i = 1; i < N_EMB_BUFFERS; i++) {
-        if (acquire(&b[i], objs[i], kind, counts[i], i >= 5) != 0) {
-            release_all(b, i);
-            return NULL;
-        }
-    }
+    int kind = acquire_all(b, objs, N_EMB_BUFFERS, cells, kinds, counts, 5);
+    if (kind < 0) return NULL;
     double loss = 0.0;
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
@@ -392,20 +390,10 @@ static PyObject *ntxent(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t cells = (Py_ssize_t)(n * dim);
     PyObject *objs[N_NTXENT_BUFFERS] = {args[2], args[3], args[6], args[7]};
     arg_buffer b[N_NTXENT_BUFFERS] = {{"embeddings"}, {"labels"}, {"losses"}, {"grad"}};
-    int kind = acquire_input(&b[0], objs[0]);
-    if (kind < 0) return NULL;
-    if (b[0].count != cells) {
-        release(&b[0]);
-        return PyErr_Format(PyExc_ValueError, "embeddings: expected %zd elements, got %zd", cells, b[0].count);
-    }
-    const int kinds[N_NTXENT_BUFFERS] = {kind, -1, kind, kind};
+    const int kinds[N_NTXENT_BUFFERS] = {AS_INPUT, INT64, AS_INPUT, AS_INPUT};
     const Py_ssize_t counts[N_NTXENT_BUFFERS] = {cells, (Py_ssize_t)n, (Py_ssize_t)n, cells};
-    for (int i = 1; i < N_NTXENT_BUFFERS; i++) {
-        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 2) != 0) {
-            release_all(b, i);
-            return NULL;
-        }
-    }
+    int kind = acquire_all(b, objs, N_NTXENT_BUFFERS, cells, kinds, counts, 2);
+    if (kind < 0) return NULL;
     double loss = 0.0;
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
@@ -443,22 +431,12 @@ static PyObject *ctc(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *objs[N_CTC_BUFFERS] = {args[3], args[4], args[6], args[7], args[10], args[12], args[13]};
     arg_buffer b[N_CTC_BUFFERS] = {{"log_probs"}, {"targets"}, {"input_lengths"}, {"target_lengths"},
                                    {"sample_weight"}, {"losses"}, {"grad"}};
-    int kind = acquire_input(&b[0], objs[0]);
-    if (kind < 0) return NULL;
-    if (b[0].count != cells) {
-        release(&b[0]);
-        return PyErr_Format(PyExc_ValueError, "log_probs: expected %zd elements, got %zd", cells, b[0].count);
-    }
-    const int kinds[N_CTC_BUFFERS] = {kind, -1, -1, -1, kind, kind, kind};
+    const int kinds[N_CTC_BUFFERS] = {AS_INPUT, INT64, INT64, INT64, AS_INPUT, AS_INPUT, AS_INPUT};
     /* targets have their own length, which the C layer checks against the layout. */
-    const Py_ssize_t counts[N_CTC_BUFFERS] = {cells, -1, (Py_ssize_t)batch, (Py_ssize_t)batch,
+    const Py_ssize_t counts[N_CTC_BUFFERS] = {cells, ANY_COUNT, (Py_ssize_t)batch, (Py_ssize_t)batch,
                                               (Py_ssize_t)batch, (Py_ssize_t)batch, cells};
-    for (int i = 1; i < N_CTC_BUFFERS; i++) {
-        if (acquire(&b[i], objs[i], kinds[i], counts[i], i >= 5) != 0) {
-            release_all(b, i);
-            return NULL;
-        }
-    }
+    int kind = acquire_all(b, objs, N_CTC_BUFFERS, cells, kinds, counts, 5);
+    if (kind < 0) return NULL;
     double loss = 0.0;
     lk_status status;
     Py_BEGIN_ALLOW_THREADS
