@@ -51,9 +51,14 @@ public func lk_hybrid(
             throw LossKitError(.shapeMismatch, "rows × classes = \(rows) × \(classes) is larger than any array can be")
         }
         let input = try required(input, "input", count: elements.partialValue)
+        // The parts' conventions first (they read no array), so that a wrong combination of
+        // parts is reported as such rather than as a length.
+        try HybridProblem<Double>(rows: rowCount, classes: classCount,
+                                  input: UnsafePointer(bitPattern: MemoryLayout<Double>.alignment)!,
+                                  targetIndex: targetIndex, targetValues: typed(targetValues, Double.self),
+                                  reduction: reduction, losses: typed(losses, Double.self),
+                                  partLosses: typed(partLosses, Double.self)).checkConventions(terms)
         if targetIndex != nil {
-            // Row-wise parts that read class indices agree on one kind (validated later); the
-            // count they need is checked here, where it is known.
             let lists = terms.contains { $0.spec.rowTarget == .classIndices }
             let expected = lists ? elements.partialValue : rowCount
             guard nTargetIndex == UInt(expected) else {

@@ -77,7 +77,8 @@ def hybrid_loss(input: Any, target: Any, parts: Sequence[tuple[Any, ...]], *,
       of shape (C,), (N, C) or (N, C, d1, ...), with one target for all: integer class indices
       (cross_entropy and class-index losses), or float values of the input's shape
       (cross_entropy reads them as probabilities; kl_div, jensen_shannon_divergence, ...);
-      `sample_weight` has shape (N,). 'batchmean' is accepted when no part is cross_entropy.
+      `sample_weight` has shape (N,). 'batchmean' (Σ s·l / Σ s over rows, kl_div's
+      'batchmean', for every part) is accepted when no part is cross_entropy.
     Anything else raises ValueError naming the incompatible parts. Class weights and column
     operands (`weight`, `pos_weight`, `var`) are not available in a hybrid loss.
 
@@ -123,9 +124,7 @@ def hybrid_loss(input: Any, target: Any, parts: Sequence[tuple[Any, ...]], *,
         lists = any(e.get("row_target") == "class_indices" for e, _, _ in specs)
         if target is not None:
             t = as_array(target, "target")
-            if t.dtype.kind in "iu" and lists:
-                if t.shape != r.input.shape:
-                    raise ValueError(f"target: lists of class indices must have the input's shape {r.input.shape}, got {t.shape}")
+            if t.dtype.kind in "iu" and lists and t.shape == r.input.shape:
                 index = np.ascontiguousarray(r.to_rows(t[None] if r.unbatched else t), dtype=np.int64).reshape(-1)
             elif t.dtype.kind in "iu":
                 index = r.class_index(t)

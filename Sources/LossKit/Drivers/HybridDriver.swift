@@ -133,6 +133,23 @@ public struct HybridProblem<T: LossScalar> {
     /// the one they read, then each part's own problem (parameters, domains, class indices,
     /// weights), before any part runs. Errors name the part (`part 1 (softmax_focal_loss): ...`).
     public func validate(_ terms: [HybridTerm]) throws(LossKitError) {
+        try checkConventions(terms)
+        // Each part's own checks, on the problem it will run (outputs are placeholders: the
+        // checks read no output).
+        let out = UnsafeMutablePointer<T>(bitPattern: MemoryLayout<T>.alignment)!
+        for k in terms.indices {
+            do throws(LossKitError) {
+                try part(terms[k], losses: out, grad: nil, hess: nil, validating: true)
+            } catch {
+                throw LossKitError(error.status, "part \(k) (\(terms[k].spec.name)): \(error.message)")
+            }
+        }
+    }
+
+    /// The first half of ``validate(_:)``, which reads no array: the parts share one input and
+    /// target convention, the given target arrays are the ones they read, and under
+    /// ``RowReduction/none`` they give the same number of losses.
+    public func checkConventions(_ terms: [HybridTerm]) throws(LossKitError) {
         guard !terms.isEmpty else { throw LossKitError(.invalidArgument, "a hybrid loss needs at least one part") }
         guard rows >= 0, classes >= 0 else {
             throw LossKitError(.shapeMismatch, "rows and classes must be >= 0, got \(rows) and \(classes)")
@@ -164,16 +181,6 @@ public struct HybridProblem<T: LossScalar> {
             }
             if losses == nil && partLosses == nil && count > 0 {
                 throw LossKitError(.nullPointer, "reduction 'none' needs an output array for the losses")
-            }
-        }
-        // Each part's own checks, on the problem it will run (outputs are placeholders: the
-        // checks read no output).
-        let out = UnsafeMutablePointer<T>(bitPattern: MemoryLayout<T>.alignment)!
-        for k in terms.indices {
-            do throws(LossKitError) {
-                try part(terms[k], losses: out, grad: nil, hess: nil, validating: true)
-            } catch {
-                throw LossKitError(error.status, "\(name(k)): \(error.message)")
             }
         }
     }
