@@ -177,3 +177,25 @@ def test_rejections_of_reductions():
         lk.hybrid_loss(x, x, [("mse_loss", 1.0)], reduction="avg")
     with pytest.raises(ValueError, match=r"target: expected the input's shape"):
         lk.hybrid_loss(x, x[:2], [("mse_loss", 1.0)])
+
+
+def test_lists_of_class_indices_with_a_targetless_part():
+    x = RNG.normal(size=(3, 4))
+    t = np.array([[0, 2, -1, -1], [3, -1, -1, -1], [1, 0, 2, -1]])
+    parts = [("multilabel_margin_loss", 1.0), ("entropy", 0.25)]
+    total, values, grad = lk.hybrid_loss(x, t, parts, reduction="sum", grad=True)
+    ml = lk.multilabel_margin_loss(x, t, reduction="sum", grad=True)
+    en = lk.entropy(x, reduction="sum", grad=True)
+    assert values == {"multilabel_margin_loss": ml[0], "entropy": en[0]}
+    np.testing.assert_allclose(total, ml[0] + 0.25 * en[0], rtol=1e-14)
+    np.testing.assert_allclose(grad, ml[1] + 0.25 * en[1], rtol=1e-14, atol=1e-15)
+
+
+def test_per_element_losses_of_kl_div_under_none():
+    x = np.log(RNG.dirichlet(np.ones(3), size=(2,)))
+    p = RNG.dirichlet(np.ones(3), size=(2,))
+    total, values = lk.hybrid_loss(x, p, [("kl_div", 2.0, {"log_target": False})], reduction="none")
+    alone = lk.kl_div(x, p, reduction="none")
+    assert total.shape == alone.shape == (2, 3)
+    np.testing.assert_array_equal(values["kl_div"], alone)
+    np.testing.assert_allclose(total, 2 * alone, rtol=1e-15)
