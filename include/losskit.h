@@ -90,7 +90,7 @@ enum { LK_FLOAT32 = 0, LK_FLOAT64 = 1 };
 /* How per-element (or per-row) losses become the result.
  * LK_REDUCTION_MEAN is the weighted mean sum(w*l)/sum(w); over an empty set (no elements, all
  * weights 0, every target ignored) it is 0 with zero gradient and Hessian, not NaN.
- * LK_REDUCTION_BATCHMEAN (lk_rowwise only) is sum(s*l)/sum(s) over rows, for every row-wise
+ * LK_REDUCTION_BATCHMEAN (lk_rowwise, and lk_hybrid with row-wise parts) is sum(s*l)/sum(s) over rows, for every row-wise
  * loss (PyTorch's kl_div 'batchmean'). */
 typedef int32_t lk_reduction;
 enum { LK_REDUCTION_NONE = 0, LK_REDUCTION_MEAN = 1, LK_REDUCTION_SUM = 2, LK_REDUCTION_BATCHMEAN = 3 };
@@ -324,6 +324,84 @@ LK_API lk_status lk_rowwise(int32_t loss, const double *params, size_t n_params,
                             const void *target_values, const void *class_weight, const void *sample_weight,
                             int64_t ignore_index, lk_reduction reduction, double *loss_out,
                             void *losses, size_t n_losses, void *grad, void *hess);
+
+/* ---------------------------------------------------------------------------------------------
+ * Hybrid losses
+ * ------------------------------------------------------------------------------------------- */
+
+/* Computes a hybrid loss, the weighted sum L = sum_k w_k * L_k of n_parts catalogue losses on
+ * the same prediction and target (e.g. cross_entropy + softmax_focal_loss, or
+ * binary_cross_entropy_with_logits + sigmoid_focal_loss), its gradient and Hessian diagonal
+ * with respect to the prediction, and each part's value L_k. Each part runs its own kernel
+ * exactly as lk_elementwise, lk_cross_entropy or lk_rowwise would run it alone (same
+ * conventions, same reductions), so L_k equals that call's loss_out; parts after the first
+ * are added into the outputs with their weight (one scratch array per output, per call).
+ *
+ * The parts must share one input and target convention:
+ *   elementwise  every part is of kind "elementwise": input and target_values both hold
+ *                rows * classes values (any layout); sample_weight holds one weight per row
+ *                of `classes` elements (pass rows = n, classes = 1 for a weight per element).
+ *                target_index must be NULL; LK_REDUCTION_BATCHMEAN is refused.
+ *   row-wise     every part is cross_entropy or of kind "rowwise": rows rows of classes
+ *                scores; parts that read a target must read the same kind ("row_target"):
+ *                class indices (target_index, rows values; cross_entropy too), lists of
+ *                class indices (target_index, rows * classes values) or values
+ *                (target_values, rows * classes; cross_entropy reads them as probabilities).
+ *                Parts with row_target "none" (entropy) combine with any of these.
+ *                ignore_index applies to parts that read one class index per row.
+ * Anything else (an elementwise part with a row-wise part, class indices with target values,
+ * an embedding, NT-Xent or CTC loss, batchmean with cross_entropy) is LK_ERR_INVALID_ARGUMENT
+ * with a message naming the parts. Class weights and column operands (pos_weight, var) are not
+ * available in a hybrid loss. Nothing is written unless every part validates.
+ *
+ * @param n_parts        number of parts, 1 to 64.
+ * @param part_loss      n_parts catalogue ids (see lk_loss_id).
+ * @param part_weight    n_parts finite weights w_k (any sign; 0 still evaluates the part).
+ * @param params         the parts' parameters, concatenated in part order; part k's are its
+ *                       first n_params[k] parameters in catalogue order (e.g. {gamma} for
+ *                       softmax_focal_loss, {label_smoothing} for cross_entropy); may be NULL
+ *                       when every n_params[k] is 0.
+ * @param n_params       NULL (every part at its catalogue defaults), or n_parts counts; fewer
+ *                       than the loss has leave the trailing ones at their defaults, more is
+ *                       LK_ERR_INVALID_ARGUMENT.
+ * @param dtype          LK_FLOAT32 or LK_FLOAT64: the type of input, target_values,
+ *                       sample_weight, losses, part_losses, grad and hess.
+ * @param rows           rows (samples) of the prediction.
+ * @param classes        values per row (>= 1 for row-wise parts when rows > 0).
+ * @param input          rows * classes predictions, row-major.
+ * @param target_index   class indices (see above) or NULL.
+ * @param n_target_index number of values in target_index: rows, or rows * classes for lists of
+ *                       class indices (checked; ignored when target_index is NULL).
+ * @param target_values  rows * classes target values (see above) or NULL.
+ * @param sample_weight  NULL, or rows non-negative finite row weights, shared by every part.
+ * @param ignore_index   rows whose class index is this are ignored (-100 in PyTorch).
+ * @param reduction      LK_REDUCTION_NONE, _MEAN, _SUM, or _BATCHMEAN (row-wise parts other
+ *                       than cross_entropy); every part is reduced by its own rule (see
+ *                       lk_elementwise, lk_cross_entropy, lk_rowwise).
+ * @param loss_out       NULL, or receives L (for NONE, sum_k w_k * (sum of part k's losses)).
+ * @param parts_out      NULL, or n_parts values: receives each L_k, unweighted.
+ * @param losses         for LK_REDUCTION_NONE, NULL or n_losses outputs: sum_k w_k * (part k's
+ *                       losses); ignored otherwise. Every part must give the same number of
+ *                       losses: rows * classes for elementwise parts and kl_div, rows for the
+ *                       others (mixing them under NONE is LK_ERR_SHAPE).
+ * @param n_losses       number of losses each part gives (checked for NONE when losses or
+ *                       part_losses is not NULL).
+ * @param part_losses    for LK_REDUCTION_NONE, NULL or n_parts * n_losses outputs: part k's
+ *                       own (unweighted) losses at offset k * n_losses; ignored otherwise.
+ *                       For NONE with rows > 0, losses or part_losses is required.
+ * @param grad           NULL, or rows * classes outputs: dL/dinput.
+ * @param hess           NULL, or rows * classes outputs: the diagonal of d2L/dinput2.
+ * @return LK_OK or an error status (see lk_last_error, which names the part): as lk_elementwise,
+ *         lk_cross_entropy and lk_rowwise, plus LK_ERR_UNKNOWN_LOSS for an unknown id and
+ *         LK_ERR_INVALID_ARGUMENT for incompatible parts, a bad n_parts or weight. */
+LK_API lk_status lk_hybrid(size_t n_parts, const int32_t *part_loss, const double *part_weight,
+                           const double *params, const size_t *n_params, lk_dtype dtype,
+                           size_t rows, size_t classes, const void *input,
+                           const int64_t *target_index, size_t n_target_index,
+                           const void *target_values, const void *sample_weight,
+                           int64_t ignore_index, lk_reduction reduction, double *loss_out,
+                           double *parts_out, void *losses, size_t n_losses, void *part_losses,
+                           void *grad, void *hess);
 
 /* ---------------------------------------------------------------------------------------------
  * Embedding, metric-learning and ranking losses

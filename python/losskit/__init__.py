@@ -14,6 +14,7 @@ from .classification import cross_entropy
 from .embedding import (contrastive_loss, cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss,
                         ntxent_loss, triplet_margin_loss)
 from .sequence import ctc_loss
+from .hybrid import hybrid_loss
 from .elementwise import binary_cross_entropy_with_logits, huber_loss, l1_loss, mse_loss
 from .multiclass import (entropy, generalized_cross_entropy, jensen_shannon_divergence, kl_div,
                          multi_margin_loss, multiclass_hinge_loss, multilabel_margin_loss,
@@ -40,6 +41,7 @@ __all__ = [
     "get_num_threads",
     "hinge_embedding_loss",
     "huber_loss",
+    "hybrid_loss",
     "jensen_shannon_divergence",
     "kl_div",
     "l1_loss",

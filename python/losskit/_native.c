@@ -322,6 +322,120 @@ static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     return PyFloat_FromDouble(loss);
 }
 
+#define N_HYBRID_BUFFERS 8
+#define MAX_HYBRID_PARTS 64
+#define MAX_HYBRID_PARAMS 512
+
+PyDoc_STRVAR(hybrid_doc,
+"hybrid(loss_ids, weights, params, n_params, rows, classes, input, target_index, target_values,\n"
+"       sample_weight, ignore_index, reduction, losses, part_losses, grad, hess) -> (float, tuple)\n\n"
+"Calls lk_hybrid. loss_ids, weights and n_params are tuples of one value per part; params is\n"
+"a tuple of every part's parameters, concatenated. input is (rows * classes) float32 or float64;\n"
+"target_index int64 or None (its length is passed on and checked by the library); target_values\n"
+"(rows * classes), sample_weight (rows), grad and hess (rows * classes) of input's type or None;\n"
+"losses and part_losses (n_parts * the length of losses) for reduction 'none', or None.\n"
+"Returns the total and a tuple of each part's value.");
+
+/* A tuple of numbers as C values (doubles, or integers when `ints` is not NULL). */
+static int tuple_values(PyObject *tuple, const char *name, Py_ssize_t max, double *reals, long long *ints,
+                        Py_ssize_t *count) {
+    if (!PyTuple_Check(tuple)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a tuple", name);
+        return -1;
+    }
+    *count = PyTuple_Size(tuple);
+    if (*count > max) {
+        PyErr_Format(PyExc_ValueError, "%s: at most %zd values, got %zd", name, max, *count);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < *count; i++) {
+        PyObject *item = PyTuple_GetItem(tuple, i);
+        if (ints) {
+            ints[i] = PyLong_AsLongLong(item);
+            if (ints[i] == -1 && PyErr_Occurred()) return -1;
+        } else {
+            reals[i] = PyFloat_AsDouble(item);
+            if (reals[i] == -1.0 && PyErr_Occurred()) return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *hybrid(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long rows, classes, ignore_index, reduction;
+    if (check_nargs("hybrid", nargs, 16) || int_arg(args, 4, &rows) || int_arg(args, 5, &classes) ||
+        int_arg(args, 10, &ignore_index) || int_arg(args, 11, &reduction))
+        return NULL;
+    if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
+    long long ids[MAX_HYBRID_PARTS], counts_ll[MAX_HYBRID_PARTS];
+    double weights[MAX_HYBRID_PARTS], values[MAX_HYBRID_PARAMS];
+    Py_ssize_t n_parts, n_weights, n_counts, n_values;
+    if (tuple_values(args[0], "loss_ids", MAX_HYBRID_PARTS, NULL, ids, &n_parts) ||
+        tuple_values(args[1], "weights", MAX_HYBRID_PARTS, weights, NULL, &n_weights) ||
+        tuple_values(args[2], "params", MAX_HYBRID_PARAMS, values, NULL, &n_values) ||
+        tuple_values(args[3], "n_params", MAX_HYBRID_PARTS, NULL, counts_ll, &n_counts))
+        return NULL;
+    if (n_weights != n_parts || n_counts != n_parts)
+        return PyErr_Format(PyExc_ValueError, "loss_ids, weights and n_params must have one value per part");
+    int32_t loss_ids[MAX_HYBRID_PARTS];
+    size_t n_params[MAX_HYBRID_PARTS];
+    long long total_params = 0;
+    for (Py_ssize_t k = 0; k < n_parts; k++) {
+        if (ids[k] < INT32_MIN || ids[k] > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
+        if (counts_ll[k] < 0 || counts_ll[k] > MAX_HYBRID_PARAMS)
+            return PyErr_Format(PyExc_ValueError, "n_params out of range");
+        loss_ids[k] = (int32_t)ids[k];
+        n_params[k] = (size_t)counts_ll[k];
+        total_params += counts_ll[k];
+    }
+    if (total_params != n_values) return PyErr_Format(PyExc_ValueError, "params: expected %lld values, got %zd",
+                                                      total_params, n_values);
+    if (rows < 0 || classes < 0) return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
+    if (classes > 0 && rows > PY_SSIZE_T_MAX / classes)
+        return PyErr_Format(PyExc_ValueError, "rows * classes overflows");
+    Py_ssize_t cells = (Py_ssize_t)(rows * classes);
+
+    /* input, target index, target values, sample weight, losses, part losses, grad, hess */
+    PyObject *objs[N_HYBRID_BUFFERS] = {args[6], args[7], args[8], args[9], args[12], args[13], args[14], args[15]};
+    arg_buffer b[N_HYBRID_BUFFERS] = {{"input"}, {"target"}, {"target"}, {"sample_weight"},
+                                      {"losses"}, {"part_losses"}, {"grad"}, {"hess"}};
+    /* The lengths of target_index and losses depend on the parts: the library checks them. */
+    const int kinds[N_HYBRID_BUFFERS] = {AS_INPUT, INT64, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT};
+    const Py_ssize_t counts[N_HYBRID_BUFFERS] = {cells, ANY_COUNT, cells, (Py_ssize_t)rows,
+                                                 ANY_COUNT, ANY_COUNT, cells, cells};
+    int kind = acquire_all(b, objs, N_HYBRID_BUFFERS, cells, kinds, counts, 4);
+    if (kind < 0) return NULL;
+    Py_ssize_t n_losses = b[4].held ? b[4].count : (b[5].held && n_parts > 0 ? b[5].count / n_parts : 0);
+    if (b[4].held && b[5].held && b[5].count != n_losses * n_parts) {
+        release_all(b, N_HYBRID_BUFFERS);
+        return PyErr_Format(PyExc_ValueError, "part_losses: expected %zd elements, got %zd", n_losses * n_parts,
+                            b[5].count);
+    }
+
+    double loss = 0.0, parts[MAX_HYBRID_PARTS];
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_hybrid((size_t)n_parts, loss_ids, weights, values, n_params, kind, (size_t)rows, (size_t)classes,
+                       ptr(&b[0]), ptr(&b[1]), (size_t)b[1].count, ptr(&b[2]), ptr(&b[3]), (int64_t)ignore_index,
+                       (lk_reduction)reduction, &loss, parts, ptr(&b[4]), (size_t)n_losses, ptr(&b[5]),
+                       ptr(&b[6]), ptr(&b[7]));
+    Py_END_ALLOW_THREADS
+    release_all(b, N_HYBRID_BUFFERS);
+    if (status != LK_OK) return raise_status(status);
+    PyObject *values_out = PyTuple_New(n_parts);
+    if (!values_out) return NULL;
+    for (Py_ssize_t k = 0; k < n_parts; k++) {
+        PyObject *v = PyFloat_FromDouble(parts[k]);
+        if (!v) {
+            Py_DECREF(values_out);
+            return NULL;
+        }
+        PyTuple_SetItem(values_out, k, v);
+    }
+    return Py_BuildValue("(dN)", loss, values_out);
+}
+
 #define N_EMB_BUFFERS 9
 
 PyDoc_STRVAR(embedding_doc,
@@ -484,6 +598,7 @@ static PyMethodDef methods[] = {
     {"elementwise", (PyCFunction)(void (*)(void))elementwise, METH_FASTCALL, elementwise_doc},
     {"cross_entropy", (PyCFunction)(void (*)(void))cross_entropy, METH_FASTCALL, cross_entropy_doc},
     {"rowwise", (PyCFunction)(void (*)(void))rowwise, METH_FASTCALL, rowwise_doc},
+    {"hybrid", (PyCFunction)(void (*)(void))hybrid, METH_FASTCALL, hybrid_doc},
     {"embedding", (PyCFunction)(void (*)(void))embedding, METH_FASTCALL, embedding_doc},
     {"ntxent", (PyCFunction)(void (*)(void))ntxent, METH_FASTCALL, ntxent_doc},
     {"ctc", (PyCFunction)(void (*)(void))ctc, METH_FASTCALL, ctc_doc},

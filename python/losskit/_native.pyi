@@ -27,3 +27,8 @@ def rowwise(loss_id: int, params: tuple[float, ...], rows: int, classes: int, in
             target_index: Any | None, target_values: Any | None, class_weight: Any | None,
             sample_weight: Any | None, ignore_index: int, reduction: int, losses: Any | None,
             grad: Any | None, hess: Any | None, /) -> float: ...
+def hybrid(loss_ids: tuple[int, ...], weights: tuple[float, ...], params: tuple[float, ...],
+           n_params: tuple[int, ...], rows: int, classes: int, input: Any, target_index: Any | None,
+           target_values: Any | None, sample_weight: Any | None, ignore_index: int, reduction: int,
+           losses: Any | None, part_losses: Any | None, grad: Any | None, hess: Any | None,
+           /) -> tuple[float, tuple[float, ...]]: ...

@@ -61,7 +61,8 @@ KIND_OPTIONS = {
     "sequence": {"blank": 0, "reduction": "mean", "zero_infinity": False, "sample_weight": None, "grad": False},
 }
 EXTRA_OPTIONS = {"triplet_margin_loss": {"swap": False}}
-UTILITIES = {"build_info", "catalogue", "get_num_threads", "set_num_threads"}
+# Public functions that are not catalogue losses (hybrid_loss combines catalogue losses).
+UTILITIES = {"build_info", "catalogue", "get_num_threads", "set_num_threads", "hybrid_loss"}
 DOMAIN_SAMPLES = {
     "real": np.array([0.2, -1.5, 3.0]),
     "above_minus_one": np.array([0.2, -0.5, 3.0]),

@@ -658,6 +658,97 @@ static void test_rowwise(void) {
 #undef RW
 }
 
+/* lk_hybrid: cross_entropy + 0.5 * softmax_focal_loss against the two losses called alone
+ * (summed in double), in both dtypes and every reduction; then the errors a C caller can make. */
+static void test_hybrid(void) {
+    int32_t ce, focal, mse, nll, kl, triplet;
+    if (lk_loss_id("cross_entropy", &ce) != LK_OK || lk_loss_id("softmax_focal_loss", &focal) != LK_OK ||
+        lk_loss_id("mse_loss", &mse) != LK_OK || lk_loss_id("nll_loss", &nll) != LK_OK ||
+        lk_loss_id("kl_div", &kl) != LK_OK || lk_loss_id("triplet_margin_loss", &triplet) != LK_OK) {
+        check(0, "lk_loss_id finds the hybrid test losses");
+        return;
+    }
+    enum { R = 4, C = 5, N = R * C };
+    double zd[N], sw[R] = {1, 0.5, 2, 0};
+    for (int i = 0; i < N; i++) zd[i] = sin(1.7 * i) * 3;
+    int64_t y[R] = {0, 4, -100, 2};
+    const int32_t ids[2] = {ce, focal};
+    const double weights[2] = {1.0, 0.5}, params[2] = {0.1, 1.5};
+    const size_t n_params[2] = {1, 1};
+    for (int d = 0; d < 2; d++) {
+        lk_dtype dtype = d ? LK_FLOAT64 : LK_FLOAT32;
+        void *z = typed_copy(dtype, zd, N), *w = typed_copy(dtype, sw, R);
+        for (lk_reduction r = LK_REDUCTION_NONE; r <= LK_REDUCTION_SUM; r++) {
+            void *g = typed_output(dtype, N), *h = typed_output(dtype, N), *losses = typed_output(dtype, R);
+            void *part_losses = typed_output(dtype, 2 * R);
+            void *g1 = typed_output(dtype, N), *h1 = typed_output(dtype, N), *l1 = typed_output(dtype, R);
+            void *g2 = typed_output(dtype, N), *h2 = typed_output(dtype, N), *l2 = typed_output(dtype, R);
+            double total = SENTINEL, parts[2] = {SENTINEL, SENTINEL}, a = SENTINEL, b = SENTINEL;
+            lk_status s = lk_hybrid(2, ids, weights, params, n_params, dtype, R, C, z, y, R, NULL, w, -100, r,
+                                    &total, parts, losses, R, part_losses, g, h);
+            lk_status s1 = lk_cross_entropy(dtype, R, C, z, y, NULL, NULL, w, -100, 0.1, r, &a, l1, g1, h1);
+            lk_status s2 = lk_rowwise(focal, &params[1], 1, dtype, R, C, z, y, R, NULL, NULL, w, -100, r, &b,
+                                      l2, R, g2, h2);
+            double expected_g[N], expected_h[N], expected_l[R], expected_parts[2 * R];
+            for (int i = 0; i < N; i++) {
+                expected_g[i] = typed_get(dtype, g1, i) + 0.5 * typed_get(dtype, g2, i);
+                expected_h[i] = typed_get(dtype, h1, i) + 0.5 * typed_get(dtype, h2, i);
+            }
+            for (int i = 0; i < R; i++) {
+                expected_l[i] = typed_get(dtype, l1, i) + 0.5 * typed_get(dtype, l2, i);
+                expected_parts[i] = typed_get(dtype, l1, i);
+                expected_parts[R + i] = typed_get(dtype, l2, i);
+            }
+            int losses_ok = r != LK_REDUCTION_NONE ||
+                (first_mismatch(dtype, losses, expected_l, R) < 0 && first_mismatch(dtype, part_losses, expected_parts, 2 * R) < 0);
+            check(s == LK_OK && s1 == LK_OK && s2 == LK_OK && parts[0] == a && parts[1] == b &&
+                  close_to(total, a + 0.5 * b, 1e-15, 0) && first_mismatch(dtype, g, expected_g, N) < 0 &&
+                  first_mismatch(dtype, h, expected_h, N) < 0 && losses_ok && guard_intact(dtype, g, N) &&
+                  guard_intact(dtype, h, N) && guard_intact(dtype, part_losses, 2 * R),
+                  "lk_hybrid cross_entropy + 0.5 focal %s %s: %s, total %.17g (expected %.17g)",
+                  dtype_name(dtype), reduction_name(r), lk_status_name(s), total, a + 0.5 * b);
+            free(g); free(h); free(losses); free(part_losses); free(g1); free(h1); free(l1); free(g2); free(h2); free(l2);
+        }
+        free(z); free(w);
+    }
+
+    double g[N], losses[N];
+    const int32_t mixed[2] = {ce, mse}, lists[2] = {nll, kl}, embedding[1] = {triplet}, unknown[1] = {-1};
+    const double nan_weight[2] = {1, NAN};
+    const size_t too_many[2] = {2, 1};
+#define HY(n, ids_, weights_, params_, n_params_, index, n_index, values, reduction, losses_, n_losses) \
+    (loss_out = SENTINEL, lk_hybrid(n, ids_, weights_, params_, n_params_, LK_FLOAT64, R, C, zd, index, n_index, values, \
+                                    NULL, -100, reduction, &loss_out, NULL, losses_, n_losses, NULL, g, NULL))
+    expect_error("hybrid n_parts 0", HY(0, ids, weights, params, n_params, y, R, NULL, 1, NULL, 0), LK_ERR_INVALID_ARGUMENT, "n_parts");
+    expect_error("hybrid n_parts SIZE_MAX", HY(SIZE_MAX, ids, weights, params, n_params, y, R, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "n_parts");
+    expect_error("hybrid part_loss NULL", HY(2, NULL, weights, params, n_params, y, R, NULL, 1, NULL, 0), LK_ERR_NULL_POINTER, "part_loss");
+    expect_error("hybrid part_weight NULL", HY(2, ids, NULL, params, n_params, y, R, NULL, 1, NULL, 0), LK_ERR_NULL_POINTER, "part_weight");
+    expect_error("hybrid params NULL", HY(2, ids, weights, NULL, n_params, y, R, NULL, 1, NULL, 0), LK_ERR_NULL_POINTER, "params");
+    expect_error("hybrid n_params too many", HY(2, ids, weights, params, too_many, y, R, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "n_params[0]");
+    expect_error("hybrid NaN weight", HY(2, ids, nan_weight, params, n_params, y, R, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "part 1");
+    expect_error("hybrid unknown id", HY(1, unknown, weights, NULL, NULL, y, R, NULL, 1, NULL, 0), LK_ERR_UNKNOWN_LOSS, "id -1");
+    expect_error("hybrid embedding part", HY(1, embedding, weights, NULL, NULL, y, R, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "cannot be part of a hybrid loss");
+    expect_error("hybrid elementwise with row-wise", HY(2, mixed, weights, params, NULL, y, R, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "incompatible parts");
+    expect_error("hybrid class index with values", HY(2, lists, weights, NULL, NULL, y, R, NULL, 1, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "incompatible parts");
+    expect_error("hybrid n_target_index", HY(2, ids, weights, params, n_params, y, R - 1, NULL, 1, NULL, 0),
+                 LK_ERR_SHAPE, "n_target_index");
+    expect_error("hybrid none without losses", HY(2, ids, weights, params, n_params, y, R, NULL, 0, NULL, 0),
+                 LK_ERR_NULL_POINTER, "losses");
+    expect_error("hybrid none with n_losses wrong", HY(2, ids, weights, params, n_params, y, R, NULL, 0, losses, N),
+                 LK_ERR_SHAPE, "n_losses");
+    expect_error("hybrid batchmean with cross_entropy", HY(2, ids, weights, params, n_params, y, R, NULL, 3, NULL, 0),
+                 LK_ERR_INVALID_ARGUMENT, "part 0 (cross_entropy)");
+    expect_error("hybrid bad dtype", (loss_out = SENTINEL, lk_hybrid(2, ids, weights, params, n_params, 7, R, C, zd, y, R,
+                 NULL, NULL, -100, 1, &loss_out, NULL, NULL, 0, NULL, NULL, NULL)), LK_ERR_DTYPE, "dtype");
+#undef HY
+}
+
 int main(void) {
     test_version();
     test_status_names();
@@ -669,6 +760,7 @@ int main(void) {
     test_elementwise_errors();
     test_cross_entropy_errors();
     test_rowwise();
+    test_hybrid();
     test_long_error_message();
     test_thread_local_errors();
     printf("%d passed, %d failed\n", passed, failed);
