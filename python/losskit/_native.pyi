@@ -27,3 +27,7 @@ def rowwise(loss_id: int, params: tuple[float, ...], rows: int, classes: int, in
             target_index: Any | None, target_values: Any | None, class_weight: Any | None,
             sample_weight: Any | None, ignore_index: int, reduction: int, losses: Any | None,
             grad: Any | None, hess: Any | None, /) -> float: ...
+def overlap(loss_id: int, params: tuple[float, ...], batch: int, classes: int, spatial: int, input: Any,
+            target_index: Any | None, target_values: Any | None, class_weight: Any | None,
+            sample_weight: Any | None, reduction: int, losses: Any | None, grad: Any | None,
+            hess: Any | None, /) -> float: ...
