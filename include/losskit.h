@@ -462,6 +462,11 @@ LK_API lk_status lk_ctc(lk_dtype dtype, size_t frames, size_t batch, size_t clas
  *                          t_c)^2 + 1e-7) normalised to sum to C (optax's
  *                          multiclass_generalized_dice_loss); class_weight must be NULL
  *   jaccard_loss           1 - TI with alpha = beta = 1 (soft IoU)
+ *   lovasz_softmax_loss    (params {apply_softmax, ignore_background}) the Lovasz extension of
+ *                          the Jaccard loss at the errors e = |t - p|: sum_k e_(k) g_k, errors
+ *                          sorted decreasingly (ties by pixel order), g_k = J_k - J_(k-1),
+ *                          J_k = 1 - (T - cumsum t)_k / (T + cumsum (1 - t))_k; gradient
+ *                          g sign(p - t), Hessian 0 in p (piecewise linear)
  * A class whose denominator is 0 (smooth = 0 and the class absent from both p and t) has loss 0
  * and derivatives 0. The loss of sample n is L_n = (1/C') sum_c w_c l_nc over the C' classes
  * kept (all, or 1..C-1 with ignore_background when C > 1), w_c = class_weight[c] or 1.

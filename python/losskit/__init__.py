@@ -20,7 +20,7 @@ from .multiclass import (entropy, generalized_cross_entropy, jensen_shannon_dive
                          multilabel_soft_margin_loss, nll_loss, poly1_cross_entropy,
                          softmax_focal_loss, symmetric_cross_entropy)
 from .segmentation import (dice_loss, focal_tversky_loss, generalized_dice_loss, jaccard_loss,
-                           tversky_loss)
+                           lovasz_softmax_loss, tversky_loss)
 from .regression import *  # noqa: F401,F403  (listed in __all__ below)
 from .robust import *  # noqa: F401,F403  (listed in __all__ below)
 from .threads import get_num_threads, set_num_threads
@@ -49,6 +49,7 @@ __all__ = [
     "jensen_shannon_divergence",
     "kl_div",
     "l1_loss",
+    "lovasz_softmax_loss",
     "margin_ranking_loss",
     "mse_loss",
     "multi_margin_loss",

@@ -47,7 +47,8 @@ from . import _native
 from ._arrays import as_array, as_input, as_like, as_real, check_flag, reduction_code, results
 from ._catalogue import loss_id
 
-__all__ = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss"]
+__all__ = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss",
+           "lovasz_softmax_loss"]
 
 
 def _evaluate(name: str, input: Any, target: Any, params: tuple[tuple[str, Any], ...], *,
@@ -156,5 +157,29 @@ def jaccard_loss(input: Any, target: Any, *, smooth: float = 1.0, apply_softmax:
     """Soft Jaccard (IoU) loss: l_nc = 1 - (TP + smooth) / (TP + FP + FN + smooth), i.e.
     1 - (Σpt + s) / (Σp + Σt - Σpt + s), the Tversky loss with α = β = 1."""
     return _evaluate("jaccard_loss", input, target, (("smooth", smooth),), apply_softmax=apply_softmax,
+                     ignore_background=ignore_background, class_weights=class_weights,
+                     reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess)
+
+
+def lovasz_softmax_loss(input: Any, target: Any, *, apply_softmax: bool = True, ignore_background: bool = False,
+                        class_weights: Any = None, reduction: str = "mean", sample_weight: Any = None,
+                        grad: bool = False, hess: bool = False) -> Any:
+    """Lovász-softmax loss (Berman, Rannen Triki and Blaschko, 2018), a convex surrogate of the
+    Jaccard (IoU) loss.
+
+    Per sample and class, the errors e_i = |t_i - p_i| over the spatial axes are sorted in
+    decreasing order and l_nc = Σ_k e_(k)·g_k, g the Lovász gradient of the Jaccard loss along
+    the sorted targets (g_k = J_k - J_{k-1}, J_k = 1 - (T - Σ_{j<=k} t_(j)) / (T + Σ_{j<=k}
+    (1 - t_(j))), T = Σ t). Ties are broken by pixel order. Differences from the reference
+    implementation's defaults: the loss is per sample (its `per_image=True`; for its batch-wide
+    default move the batch into the spatial axes) and every class is averaged (its
+    `classes='all'`; 'present' is not offered), so a class absent from a sample contributes its
+    largest probability. Targets are meant to be 0/1; soft targets are used as they are.
+
+    The loss is piecewise linear in the probabilities: the gradient is g at each error's rank
+    times sign(p - t), and the Hessian diagonal is 0 with respect to probabilities; with logits
+    it is the softmax's curvature times that gradient (exact almost everywhere).
+    """
+    return _evaluate("lovasz_softmax_loss", input, target, (), apply_softmax=apply_softmax,
                      ignore_background=ignore_background, class_weights=class_weights,
                      reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess)

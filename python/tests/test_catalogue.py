@@ -49,7 +49,8 @@ NAMED_ARGS = {
 # The scores are in [0, 1], so they are valid with apply_softmax=False too.
 _SEGMENTATION = (np.array([[[0.2, 0.5], [0.7, 0.1], [0.1, 0.4]], [[1.0, 0.5], [0.0, 0.25], [0.3, 0.3]]]),
                  np.array([[0, 2], [1, 1]]))
-OVERLAP_LOSSES = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss"]
+OVERLAP_LOSSES = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss",
+                  "lovasz_softmax_loss"]
 NAMED_ARGS.update({name: _SEGMENTATION for name in OVERLAP_LOSSES})
 # The data arguments and keyword options (with defaults) of the losses of the newer kinds.
 SIGNATURES = {

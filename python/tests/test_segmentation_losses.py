@@ -327,3 +327,101 @@ def test_generalized_dice_takes_no_class_weights_and_focal_gamma_is_positive():
         lk.generalized_dice_loss(LOGITS, LABELS, class_weights=np.ones(C))
     with pytest.raises(ValueError, match="gamma"):
         lk.focal_tversky_loss(LOGITS, LABELS, gamma=0.0)
+
+
+# --- Lovász-softmax ----------------------------------------------------------------------------
+
+def lovasz_grad(gt_sorted):
+    """Berman et al.'s `lovasz_grad` (lovasz_losses.py), in torch."""
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.cumsum(0)
+    union = gts + (1 - gt_sorted).cumsum(0)
+    jaccard = 1.0 - intersection / union
+    jaccard[1:] = jaccard[1:] - jaccard[:-1].clone()
+    return jaccard
+
+
+def lovasz_reference(x, labels, *, apply_softmax=True, ignore_background=False, class_weights=None,
+                     reduction="mean", sample_weight=None):
+    """lovasz_softmax(per_image=True, classes='all') of the reference code, with LossKit's
+    class weights, background and sample reductions; x a float64 torch tensor (N, C, ...)."""
+    p = (torch.sigmoid(x) if x.shape[1] == 1 else torch.softmax(x, 1)) if apply_softmax else x
+    n, c = x.shape[:2]
+    w = torch.ones(c, dtype=torch.float64) if class_weights is None else torch.as_tensor(class_weights)
+    per_sample = []
+    for i in range(n):
+        probas = p[i].reshape(c, -1)
+        lab = torch.as_tensor(labels[i]).reshape(-1)
+        losses = []
+        for k in range(1 if ignore_background and c > 1 else 0, c):
+            fg = (lab == (k if c > 1 else 1)).double()
+            errors = (fg - probas[k]).abs()
+            errors_sorted, perm = torch.sort(errors, 0, descending=True)
+            losses.append(w[k] * torch.dot(errors_sorted, lovasz_grad(fg[perm])))
+        per_sample.append(torch.stack(losses).mean())
+    per_sample = torch.stack(per_sample)
+    s = torch.ones(n, dtype=torch.float64) if sample_weight is None else torch.as_tensor(sample_weight)
+    if reduction == "none":
+        return s * per_sample
+    return (s * per_sample).sum() / (s.sum() if reduction == "mean" else 1)
+
+
+@pytest.mark.parametrize("apply_softmax", [True, False])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_lovasz_matches_reference_and_autograd(apply_softmax, reduction):
+    x = LOGITS if apply_softmax else SOFT
+    cw = np.array([0.5, 2.0, 1.0, 3.0])
+    s = np.array([1.0, 0.5, 2.0])
+    kwargs = dict(apply_softmax=apply_softmax, class_weights=cw, reduction=reduction, sample_weight=s)
+    for ignore in (False, True):
+        loss, g, h = lk.lovasz_softmax_loss(x, LABELS, ignore_background=ignore, grad=True, hess=True, **kwargs)
+        z = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        ref = lovasz_reference(z, LABELS, ignore_background=ignore, **kwargs)
+        np.testing.assert_allclose(loss, ref.detach().numpy(), rtol=1e-12)
+        f = lambda v: lovasz_reference(v.reshape(x.shape), LABELS, ignore_background=ignore, **kwargs).sum()
+        flat = torch.tensor(x, dtype=torch.float64).reshape(-1)
+        rg = torch.autograd.functional.jacobian(f, flat).reshape(x.shape).numpy()
+        rh = torch.diagonal(torch.autograd.functional.hessian(f, flat)).reshape(x.shape).numpy()
+        np.testing.assert_allclose(g, rg, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(h, rh, rtol=1e-10, atol=1e-15)
+        if not apply_softmax:
+            assert np.all(h == 0)
+
+
+def test_lovasz_one_class_finite_differences_and_dtypes():
+    x = LOGITS[:, :1]
+    mask = (LABELS == 1).astype(np.int64)
+    loss, g, h = lk.lovasz_softmax_loss(x, mask, reduction="sum", grad=True, hess=True)
+    z = torch.tensor(x, dtype=torch.float64)
+    np.testing.assert_allclose(loss, lovasz_reference(z, mask, reduction="sum").numpy(), rtol=1e-12)
+    for index in [(0, 0, 0, 0), (2, 0, 1, 1)]:
+        step = 1e-6
+        up, down = x.copy(), x.copy()
+        up[index] += step
+        down[index] -= step
+        fd = (lk.lovasz_softmax_loss(up, mask, reduction="sum") - lk.lovasz_softmax_loss(down, mask, reduction="sum"))
+        assert abs(fd / (2 * step) - g[index]) <= 1e-7
+        fd_h = (lk.lovasz_softmax_loss(up, mask, reduction="sum", grad=True)[1][index]
+                - lk.lovasz_softmax_loss(down, mask, reduction="sum", grad=True)[1][index]) / (2 * step)
+        assert abs(fd_h - h[index]) <= 1e-6
+    l32, g32 = lk.lovasz_softmax_loss(LOGITS.astype(np.float32), LABELS, grad=True)
+    l64, g64 = lk.lovasz_softmax_loss(LOGITS, LABELS, grad=True)
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(l32, l64, rtol=1e-5)
+    np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-6)
+
+
+def test_lovasz_absent_class_and_perfect_prediction():
+    # a class absent from the sample contributes its largest probability (classes='all')
+    p = np.zeros((1, 2, 4))
+    p[0, 0] = [1.0, 0.9, 1.0, 1.0]
+    p[0, 1] = 1 - p[0, 0]
+    t = np.zeros((1, 4), np.int64)
+    per_class = lk.lovasz_softmax_loss(p, t, apply_softmax=False, class_weights=np.array([0.0, 2.0]))
+    np.testing.assert_allclose(per_class, 0.1, rtol=1e-12)
+    loss, g = lk.lovasz_softmax_loss(ONE_HOT, LABELS, apply_softmax=False, grad=True)
+    assert loss == 0 and np.all(np.isfinite(g))
+    with pytest.raises(TypeError, match="apply_softmax"):
+        lk.lovasz_softmax_loss(LOGITS, LABELS, apply_softmax=0)
+    with pytest.raises(IndexError, match="target"):
+        lk.lovasz_softmax_loss(LOGITS, LABELS + 2)

@@ -89,6 +89,7 @@ public enum Catalogue {
         .overlap(FocalTverskyLoss.self),
         .overlap(GeneralizedDiceLoss.self),
         .overlap(JaccardLoss.self),
+        .overlap(LovaszSoftmaxLoss.self),
     ]
 
     /// Every entry's spec, by id.

@@ -131,6 +131,7 @@ public struct OverlapProblem<T: LossScalar> {
 public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
     guard n > 0, c > 0 else { return 0 }
+    if L.sortsErrors { return evaluateLovasz(loss, p) }
     let softmax = loss.applySoftmax
     let first = loss.ignoreBackground && c > 1 ? 1 : 0
     let kept = Double(c - first)
@@ -248,4 +249,98 @@ func overlapDerivatives<T: LossScalar>(_ p: OverlapProblem<T>, _ b: Int, softmax
             }
         }
     }
+}
+
+/// The mean denominator of an ``OverlapProblem``'s reduction: Σ s_n, N, or 1 for 'sum'/'none'.
+@inlinable
+func overlapDenominator<T: LossScalar>(_ p: OverlapProblem<T>) -> Double {
+    guard p.reduction == .mean else { return 1 }
+    guard let w = p.sampleWeight else { return Double(p.batch) }
+    var total = 0.0
+    for b in 0..<p.batch { total += Double(w[b]) }
+    return total
+}
+
+/// The Lovász-softmax driver: one pass per sample (a block each, as in pass 1 of
+/// ``evaluate(_:_:)``). It computes the sample's probabilities (C·S doubles), then per class
+/// sorts the errors |t - p| in decreasing order (ties by pixel index, so the result is
+/// deterministic), takes the Lovász gradient of the Jaccard loss along the sorted targets, and
+/// writes ∂L/∂p = g·sign(p - t); the chain rule through the softmax (or sigmoid) follows
+/// per pixel with a zero Hessian in p.
+@inlinable
+public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) -> Double {
+    let n = p.batch, c = p.classes, s = p.spatial
+    let softmax = loss.applySoftmax
+    let first = loss.ignoreBackground && c > 1 ? 1 : 0
+    let kept = Double(c - first)
+    let denominator = overlapDenominator(p)
+    let scale = denominator > 0 ? 1 / denominator : 0
+    let wantDerivatives = p.grad != nil || p.hess != nil
+    let total = Parallel.sum(blocks: n) { b in
+        let sw = Double(p.sampleWeight?[b] ?? 1)
+        let prob = UnsafeMutablePointer<Double>.allocate(capacity: 3 * c * s + c)
+        defer { prob.deallocate() }
+        let dp = prob + c * s, target = prob + 2 * c * s, pixel = prob + 3 * c * s
+        for j in 0..<s {
+            p.probabilities(b, j, softmax: softmax, pixel)
+            for k in 0..<c {
+                prob[k * s + j] = pixel[k]
+                target[k * s + j] = p.target(b, k, j)
+            }
+        }
+        var order = [Int](0..<s)
+        var sample = 0.0
+        for k in 0..<c {
+            let w = k < first ? 0 : Double(p.classWeight?[k] ?? 1) / kept
+            let pk = prob + k * s, tk = target + k * s, gk = dp + k * s
+            @inline(__always) func error(_ i: Int) -> Double { Swift.abs(tk[i] - pk[i]) }
+            for i in 0..<s { order[i] = i }
+            order.sort { a, b in
+                let ea = error(a), eb = error(b)
+                return ea > eb || (ea == eb && a < b)
+            }
+            var positives = 0.0
+            for i in 0..<s { positives += tk[i] }
+            var cumT = 0.0, cumF = 0.0, previous = 0.0, value = 0.0
+            let factor = sw == 0 ? 0 : sw * w * scale
+            for (rank, i) in order.enumerated() {
+                cumT += tk[i]
+                cumF += 1 - tk[i]
+                let union = positives + cumF
+                let jaccard = union > 0 ? 1 - (positives - cumT) / union : 0
+                let g = rank == 0 ? jaccard : jaccard - previous
+                previous = jaccard
+                value += error(i) * g
+                let d = pk[i] - tk[i]
+                gk[i] = factor * g * (d > 0 ? 1 : d < 0 ? -1 : 0)
+            }
+            if w != 0 { sample += w * value }
+        }
+        let weighted = sw == 0 ? 0 : sw * sample
+        if p.reduction == .none { p.losses![b] = T(weighted) }
+        guard wantDerivatives else { return weighted }
+        let base = b * c * s
+        for j in 0..<s {
+            if !softmax {
+                for k in 0..<c {
+                    p.grad?[base + k * s + j] = T(dp[k * s + j])
+                    p.hess?[base + k * s + j] = 0
+                }
+            } else if c == 1 {
+                let q = prob[j], dq = q * (1 - q), g = dp[j]
+                p.grad?[base + j] = T(g * dq)
+                p.hess?[base + j] = T(g * dq * (1 - 2 * q))
+            } else {
+                var bsum = 0.0
+                for k in 0..<c { bsum += dp[k * s + j] * prob[k * s + j] }
+                for k in 0..<c {
+                    let q = prob[k * s + j], g = dp[k * s + j]
+                    p.grad?[base + k * s + j] = T(q * (g - bsum))
+                    p.hess?[base + k * s + j] = T(q * (1 - 2 * q) * (g - bsum))
+                }
+            }
+        }
+        return weighted
+    }
+    return p.reduction == .mean ? total * scale : total
 }

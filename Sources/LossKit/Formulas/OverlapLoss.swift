@@ -44,6 +44,9 @@ public protocol OverlapLoss: Sendable {
     /// Whether the class weights are computed from the targets (generalised Dice:
     /// 1 / ((Σ_n T_nc)² + 1e-7), normalised to sum to C) instead of being passed in.
     static var targetFrequencyWeights: Bool { get }
+    /// Whether the loss is the Lovász-softmax surrogate, which sorts each class's errors
+    /// instead of summing them (``evaluateLovasz(_:_:)``); ``terms(tp:fp:fn:)`` is then unused.
+    static var sortsErrors: Bool { get }
 
     /// Builds the loss from parameter values in ``spec`` order, already range-checked.
     init(parameters: [Double])
@@ -62,6 +65,7 @@ public protocol OverlapLoss: Sendable {
 
 extension OverlapLoss {
     public static var targetFrequencyWeights: Bool { false }
+    public static var sortsErrors: Bool { false }
 
     @inlinable
     public static func evaluate(parameters: [Double], _ problem: OverlapProblem<Float>) -> Double {
@@ -226,5 +230,31 @@ public struct JaccardLoss: TverskyFamilyLoss {
         core = TverskyIndexLoss(alpha: 1, beta: 1, gamma: 1, smooth: parameters[0])
         applySoftmax = parameters[1] != 0
         ignoreBackground = parameters[2] != 0
+    }
+}
+
+/// Lovász-softmax loss (Berman, Rannen Triki and Blaschko, 2018): per sample and class, the
+/// Lovász extension of the Jaccard loss evaluated at the errors e_i = |t_i - p_i|:
+/// l = Σ_k e_(k) · g_k with the errors sorted in decreasing order and g the differences of
+/// 1 - (T - Σ_{j<=k} t_(j)) / (T + Σ_{j<=k} (1 - t_(j))). Piecewise linear in the errors, so its
+/// gradient is g at each error's rank times sign(p - t) and its Hessian through probabilities
+/// is 0 (almost everywhere); through the softmax only the softmax's curvature remains.
+public struct LovaszSoftmaxLoss: OverlapLoss {
+    public static let spec = LossSpec(
+        name: "lovasz_softmax_loss", kind: .overlap,
+        parameters: [.flag("apply_softmax", default: true), .flag("ignore_background", default: false)],
+        targetDomain: .unitInterval, classWeight: "class_weights",
+        formula: "sum_k e_(k) g_k per sample and class, e = |t - p| sorted decreasingly, g_k = J_k - J_(k-1), "
+            + "J_k = 1 - (T - cumsum t)_k / (T + cumsum (1 - t))_k (Lovasz extension of the Jaccard loss)",
+        derivatives: "d/dp_i = g_rank(i) sign(p_i - t_i); Hessian 0 in p (piecewise linear), then the softmax "
+            + "(sigmoid for C = 1) chain rule when apply_softmax")
+    public static var sortsErrors: Bool { true }
+    public let applySoftmax: Bool, ignoreBackground: Bool
+    public init(parameters: [Double]) {
+        applySoftmax = parameters[0] != 0
+        ignoreBackground = parameters[1] != 0
+    }
+    public func terms(tp: Double, fp: Double, fn: Double) -> OverlapTerms {
+        OverlapTerms(loss: 0, gradient: .zero, hessian: (.zero, .zero, .zero))
     }
 }
