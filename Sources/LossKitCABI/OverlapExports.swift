@@ -23,12 +23,11 @@ public func lk_overlap(
         let n = try length(batch, "batch"), c = try length(classes, "classes"), s = try length(spatial, "spatial")
         let (bc, o1) = n.multipliedReportingOverflow(by: c)
         let (cells, o2) = bc.multipliedReportingOverflow(by: s)
-        let (pixels, o3) = n.multipliedReportingOverflow(by: s)
+        let (_, o3) = n.multipliedReportingOverflow(by: s)  // the class map's length
         guard !o1, !o2, !o3, cells <= Int.max / 8 else {
             throw LossKitError(.shapeMismatch, "batch × classes × spatial is larger than any array can be")
         }
         let input = try required(input, "input", count: cells)
-        _ = pixels
         try withScalarType(dtype) { (scalar) throws(LossKitError) in
             try runOverlap(scalar, type.init(parameters: values), values, n, c, s, input, targetIndex,
                            targetValues, classWeight, sampleWeight, reduction, lossOut, losses, grad, hess)

@@ -62,6 +62,6 @@ def test_bad_call_raises_and_writes_nothing(case, kwargs, error, text):
 
 
 def test_empty_calls_accept_null_arrays():
-    for name, params in (("dice_loss", DICE), ("generalized_dice_loss", DICE)):
+    for name, params in (("dice_loss", DICE), ("generalized_dice_loss", DICE), ("lovasz_softmax_loss", (1.0, 0.0))):
         assert call(name, params=params, x=np.zeros(0), batch=0) == 0.0
         assert call(name, params=params, x=np.zeros(0), batch=N, spatial=0, index=np.zeros(0, np.int64)) == 0.0
