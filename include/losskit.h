@@ -123,7 +123,8 @@ LK_API int32_t lk_get_num_threads(void);
 
 /* @return the catalogue of losses as a JSON document (UTF-8, NUL-terminated):
  *         {"version": "...", "losses": [{"id", "name", "kind" ("elementwise",
- *         "cross_entropy", "rowwise", "embedding", "similarity_matrix" or "sequence"),
+ *         "cross_entropy", "rowwise", "embedding", "similarity_matrix", "sequence" or
+ *         "overlap"),
  *         "parameters": [{"name", "default", "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
  *         "input_domain", "target_domain", "parameter_grad" (true if
  *         lk_elementwise_param_grad can differentiate with respect to the parameters and
@@ -131,7 +132,8 @@ LK_API int32_t lk_get_num_threads(void);
  *         "flag": true is a boolean option: pass exactly 0.0 (false) or 1.0 (true). For
  *         "rowwise" entries, "row_target" says what lk_rowwise takes as target
  *         ("class_index", "class_indices", "values" or "none") and "class_weight" names the
- *         per-class weight argument (null if the loss has none); both are null otherwise.
+ *         per-class weight argument (null if the loss has none); for "overlap" entries
+ *         "class_weight" names it too (lk_overlap's class_weight); both are null otherwise.
  *         Domains are "real", "non_negative", "positive",
  *         "unit_interval", "zero_one", "signs" or "above_minus_one"; lk_elementwise checks
  *         every input and target element against them (NaN always passes).
@@ -517,6 +519,67 @@ LK_API lk_status lk_ctc(lk_dtype dtype, size_t frames, size_t batch, size_t clas
                         const int64_t *target_lengths, int64_t blank, int32_t zero_infinity,
                         const void *sample_weight, lk_reduction reduction, double *loss_out,
                         void *losses, void *grad);
+
+/* ---------------------------------------------------------------------------------------------
+ * Segmentation (overlap) losses
+ * ------------------------------------------------------------------------------------------- */
+
+/* Computes a segmentation loss over per-class overlap sums, and optionally its gradient and
+ * exact Hessian diagonal with respect to the input, in two passes. For sample n and class c,
+ * with p the probabilities and t the target over the spatial axes,
+ *   TP = sum p t,  FP = sum p (1 - t),  FN = sum (1 - p) t,
+ *   TI = (TP + smooth) / (TP + alpha FP + beta FN + smooth)   (optax's dice_loss form),
+ * and the class's loss l_nc is, for the catalogue entries of kind "overlap":
+ *   dice_loss              1 - TI with alpha = beta = 1/2  (params {smooth, apply_softmax,
+ *                          ignore_background})
+ *   tversky_loss           1 - TI  (params {alpha, beta, smooth, apply_softmax, ignore_background};
+ *                          alpha weighs false positives, beta false negatives)
+ *   focal_tversky_loss     (1 - TI)^gamma  (params {alpha, beta, gamma, smooth, apply_softmax,
+ *                          ignore_background}); derivatives 0 where TI = 1
+ *   generalized_dice_loss  w_c (1 - TI), alpha = beta = 1/2, w_c = 1 / ((sum over the batch of
+ *                          t_c)^2 + 1e-7) normalised to sum to C (optax's
+ *                          multiclass_generalized_dice_loss); class_weight must be NULL
+ *   jaccard_loss           1 - TI with alpha = beta = 1 (soft IoU)
+ *   lovasz_softmax_loss    (params {apply_softmax, ignore_background}) the Lovasz extension of
+ *                          the Jaccard loss at the errors e = |t - p|: sum_k e_(k) g_k, errors
+ *                          sorted decreasingly (ties by pixel order), g_k = J_k - J_(k-1),
+ *                          J_k = 1 - (T - cumsum t)_k / (T + cumsum (1 - t))_k; gradient
+ *                          g sign(p - t), Hessian 0 in p (piecewise linear)
+ * A class whose denominator is 0 (smooth = 0 and the class absent from both p and t) has loss 0
+ * and derivatives 0. The loss of sample n is L_n = (1/C') sum_c w_c l_nc over the C' classes
+ * kept (all, or 1..C-1 with ignore_background when C > 1), w_c = class_weight[c] or 1.
+ * With apply_softmax = 1 the input holds logits: p is the softmax over the class axis, or the
+ * sigmoid when C = 1; with 0 it holds probabilities in [0, 1]. Sums are accumulated in double,
+ * pixel by pixel in order within each sample, so results do not depend on the thread count.
+ *
+ * @param loss          id of a catalogue entry of kind "overlap" (see lk_loss_id).
+ * @param params        the loss's parameters in catalogue order (flags as 0 or 1).
+ * @param n_params      number of values in params; must equal the catalogue's count.
+ * @param dtype         LK_FLOAT32 or LK_FLOAT64: type of every non-index array below.
+ * @param batch         N, the number of samples.
+ * @param classes       C (>= 1 when there is any data).
+ * @param spatial       S, the product of the spatial sizes d1 * d2 * ... (1 for none).
+ * @param input         N * C * S values in the layout (N, C, S), row-major (PyTorch's
+ *                      (N, C, d1, ...) flattened).
+ * @param target_index  NULL, or N * S class indices in [0, C) laid out (N, S) (with C = 1, a
+ *                      0/1 foreground mask).
+ * @param target_values NULL, or N * C * S values in [0, 1] laid out like input (one-hot or
+ *                      probabilities). Exactly one of target_index and target_values.
+ * @param class_weight  NULL, or C non-negative finite weights w_c.
+ * @param sample_weight NULL, or N non-negative finite weights s_n.
+ * @param reduction     LK_REDUCTION_NONE, _MEAN (sum(s L) / sum(s); 0 when that is 0) or _SUM.
+ * @param loss_out      NULL, or receives the reduced loss (for NONE, the sum of the losses).
+ * @param losses        for LK_REDUCTION_NONE, N outputs s_n * L_n; otherwise ignored.
+ * @param grad          NULL, or N * C * S outputs: the derivative of the result with respect
+ *                      to input (of the sum of the losses for NONE).
+ * @param hess          NULL, or N * C * S outputs: the exact diagonal of its Hessian.
+ * @return LK_OK or an error status (see lk_last_error). */
+LK_API lk_status lk_overlap(int32_t loss, const double *params, size_t n_params, lk_dtype dtype,
+                            size_t batch, size_t classes, size_t spatial, const void *input,
+                            const int64_t *target_index, const void *target_values,
+                            const void *class_weight, const void *sample_weight,
+                            lk_reduction reduction, double *loss_out, void *losses, void *grad,
+                            void *hess);
 
 #ifdef __cplusplus
 }

@@ -28,8 +28,12 @@ struct CatalogueTests {
                 #expect(specs[id].kind == .embedding)
                 #expect(try Catalogue.embeddingLoss(id: id).spec.name == type.spec.name)
                 expectError(.unknownLoss, mentioning: "not elementwise") { _ = try Catalogue.elementwiseLoss(id: id) }
+            case .overlap(let type):
+                #expect(specs[id].kind == .overlap)
+                #expect(try Catalogue.overlapLoss(id: id).spec.name == type.spec.name)
+                expectError(.unknownLoss, mentioning: "not a row-wise loss") { _ = try Catalogue.rowwiseLoss(id: id) }
             case .structured(let spec):
-                #expect(spec.kind != .elementwise && spec.kind != .rowwise)
+                #expect(spec.kind != .elementwise && spec.kind != .rowwise && spec.kind != .overlap)
                 expectError(.unknownLoss, mentioning: "not elementwise") { _ = try Catalogue.elementwiseLoss(id: id) }
             }
         }

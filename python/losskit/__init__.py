@@ -20,6 +20,8 @@ from .multiclass import (entropy, generalized_cross_entropy, jensen_shannon_dive
                          multi_margin_loss, multiclass_hinge_loss, multilabel_margin_loss,
                          multilabel_soft_margin_loss, nll_loss, poly1_cross_entropy,
                          softmax_focal_loss, symmetric_cross_entropy)
+from .segmentation import (dice_loss, focal_tversky_loss, generalized_dice_loss, jaccard_loss,
+                           lovasz_softmax_loss, tversky_loss)
 from .regression import *  # noqa: F401,F403  (listed in __all__ below)
 from .robust import *  # noqa: F401,F403  (listed in __all__ below)
 from .threads import get_num_threads, set_num_threads
@@ -36,15 +38,20 @@ __all__ = [
     "cosine_embedding_loss",
     "ctc_loss",
     "cross_entropy",
+    "dice_loss",
     "entropy",
+    "focal_tversky_loss",
+    "generalized_dice_loss",
     "generalized_cross_entropy",
     "get_num_threads",
     "hinge_embedding_loss",
     "huber_loss",
     "hybrid_loss",
+    "jaccard_loss",
     "jensen_shannon_divergence",
     "kl_div",
     "l1_loss",
+    "lovasz_softmax_loss",
     "margin_ranking_loss",
     "mse_loss",
     "multi_margin_loss",
@@ -58,5 +65,6 @@ __all__ = [
     "softmax_focal_loss",
     "symmetric_cross_entropy",
     "triplet_margin_loss",
+    "tversky_loss",
 ]
 __all__ += binary.__all__ + regression.__all__ + robust.__all__

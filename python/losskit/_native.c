@@ -564,6 +564,60 @@ static PyObject *ctc(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     return PyFloat_FromDouble(loss);
 }
 
+#define N_OVERLAP_BUFFERS 8
+
+PyDoc_STRVAR(overlap_doc,
+"overlap(loss_id, params, batch, classes, spatial, input, target_index, target_values,\n"
+"        class_weight, sample_weight, reduction, losses, grad, hess) -> float\n\n"
+"Calls lk_overlap. input is (batch * classes * spatial) float32 or float64; target_index int64\n"
+"(batch * spatial) or None; target_values, grad and hess like input or None; class_weight\n"
+"(classes), sample_weight and losses (batch) of input's type or None.");
+
+static PyObject *overlap(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long loss_id, batch, classes, spatial, reduction;
+    if (check_nargs("overlap", nargs, 14) || int_arg(args, 0, &loss_id) || int_arg(args, 2, &batch) ||
+        int_arg(args, 3, &classes) || int_arg(args, 4, &spatial) || int_arg(args, 10, &reduction))
+        return NULL;
+    if (loss_id < INT32_MIN || loss_id > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
+    if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
+    PyObject *params = args[1];
+    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
+    Py_ssize_t n_params = PyTuple_Size(params);
+    double values[8];
+    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
+    for (Py_ssize_t i = 0; i < n_params; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
+        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
+    }
+    if (batch < 0 || classes < 0 || spatial < 0)
+        return PyErr_Format(PyExc_ValueError, "batch, classes and spatial must be >= 0");
+    if ((spatial > 0 && batch > PY_SSIZE_T_MAX / spatial) ||
+        (classes > 0 && spatial > 0 && batch > PY_SSIZE_T_MAX / classes / spatial))
+        return PyErr_Format(PyExc_ValueError, "batch * classes * spatial overflows");
+    Py_ssize_t cells = (Py_ssize_t)(batch * classes * spatial);
+    /* input, target index, target values, class weight, sample weight, losses, grad, hess */
+    PyObject *objs[N_OVERLAP_BUFFERS] = {args[5], args[6], args[7], args[8], args[9], args[11], args[12], args[13]};
+    arg_buffer b[N_OVERLAP_BUFFERS] = {{"input"}, {"target"}, {"target"}, {"class_weights"},
+                                       {"sample_weight"}, {"losses"}, {"grad"}, {"hess"}};
+    const int kinds[N_OVERLAP_BUFFERS] = {AS_INPUT, INT64, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT, AS_INPUT};
+    const Py_ssize_t counts[N_OVERLAP_BUFFERS] = {cells, (Py_ssize_t)(batch * spatial), cells,
+                                                  (Py_ssize_t)classes, (Py_ssize_t)batch,
+                                                  (Py_ssize_t)batch, cells, cells};
+    int kind = acquire_all(b, objs, N_OVERLAP_BUFFERS, cells, kinds, counts, 5);
+    if (kind < 0) return NULL;
+    double loss = 0.0;
+    lk_status status;
+    Py_BEGIN_ALLOW_THREADS
+    status = lk_overlap((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)batch, (size_t)classes,
+                        (size_t)spatial, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]), ptr(&b[3]), ptr(&b[4]),
+                        (lk_reduction)reduction, &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]));
+    Py_END_ALLOW_THREADS
+    release_all(b, N_OVERLAP_BUFFERS);
+    if (status != LK_OK) return raise_status(status);
+    return PyFloat_FromDouble(loss);
+}
+
 static PyObject *set_num_threads(PyObject *self, PyObject *arg) {
     (void)self;
     long n = PyLong_AsLong(arg);
@@ -602,6 +656,7 @@ static PyMethodDef methods[] = {
     {"embedding", (PyCFunction)(void (*)(void))embedding, METH_FASTCALL, embedding_doc},
     {"ntxent", (PyCFunction)(void (*)(void))ntxent, METH_FASTCALL, ntxent_doc},
     {"ctc", (PyCFunction)(void (*)(void))ctc, METH_FASTCALL, ctc_doc},
+    {"overlap", (PyCFunction)(void (*)(void))overlap, METH_FASTCALL, overlap_doc},
     {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},

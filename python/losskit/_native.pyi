@@ -32,3 +32,7 @@ def hybrid(loss_ids: tuple[int, ...], weights: tuple[float, ...], params: tuple[
            target_values: Any | None, sample_weight: Any | None, ignore_index: int, reduction: int,
            losses: Any | None, part_losses: Any | None, grad: Any | None, hess: Any | None,
            /) -> tuple[float, tuple[float, ...]]: ...
+def overlap(loss_id: int, params: tuple[float, ...], batch: int, classes: int, spatial: int, input: Any,
+            target_index: Any | None, target_values: Any | None, class_weight: Any | None,
+            sample_weight: Any | None, reduction: int, losses: Any | None, grad: Any | None,
+            hess: Any | None, /) -> float: ...

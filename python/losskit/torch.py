@@ -200,6 +200,8 @@ _MODULE_NAMES = {"binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
 # axis 1 of (N, C, ...) scores (row-wise, cross-entropy), the feature axis of (N, D) rows
 # (embedding), frames and classes of CTC's (T, N, C) log_probs (sequence).
 _COVERED_AXES = {"rowwise": (1,), "cross_entropy": (1,), "embedding": (-1,), "sequence": (0, 2)}
+# Kinds with one loss per sample covering every other axis (segmentation: (N, C, d...) scores).
+_PER_SAMPLE = frozenset({"overlap"})
 # Kinds whose per-sample losses share inputs (NT-Xent: each anchor's loss depends on every
 # embedding): LossKit computes the gradient of their sum only, so reduction='none' can be
 # backpropagated only through a uniform grad_output.
@@ -254,6 +256,8 @@ def _per_element(grad_output: torch.Tensor, derivative: torch.Tensor, kind: str)
     loss lacks the axes one loss value covers (`_COVERED_AXES`), which are put back."""
     if grad_output.dim() in (0, derivative.dim()):
         return grad_output
+    if kind in _PER_SAMPLE:
+        return grad_output.reshape(tuple(grad_output.shape) + (1,) * (derivative.dim() - grad_output.dim()))
     shape = list(grad_output.shape)
     for axis in _COVERED_AXES.get(kind, (1,)):
         shape.insert(axis if axis >= 0 else len(shape) + 1 + axis, 1)

@@ -45,6 +45,13 @@ NAMED_ARGS = {
     "ntxent_loss": (np.vstack([_ROWS, -_ROWS]), np.array([0, 1, 0, 1])),
     "ctc_loss": (np.log(np.full((4, 2, 3), 1 / 3)), np.array([[1, 2], [2, 0]]), np.array([4, 3]), np.array([2, 1])),
 }
+# Segmentation losses: (N, C, d1) logits against an (N, d1) class map.
+# The scores are in [0, 1], so they are valid with apply_softmax=False too.
+_SEGMENTATION = (np.array([[[0.2, 0.5], [0.7, 0.1], [0.1, 0.4]], [[1.0, 0.5], [0.0, 0.25], [0.3, 0.3]]]),
+                 np.array([[0, 2], [1, 1]]))
+OVERLAP_LOSSES = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss",
+                  "lovasz_softmax_loss"]
+NAMED_ARGS.update({name: _SEGMENTATION for name in OVERLAP_LOSSES})
 # The data arguments and keyword options (with defaults) of the losses of the newer kinds.
 SIGNATURES = {
     "cosine_embedding_loss": ["input1", "input2", "target"],
@@ -54,11 +61,14 @@ SIGNATURES = {
     "triplet_margin_loss": ["anchor", "positive", "negative"],
     "ntxent_loss": ["embeddings", "labels"],
     "ctc_loss": ["log_probs", "targets", "input_lengths", "target_lengths"],
+    **{name: ["input", "target"] for name in OVERLAP_LOSSES},
 }
 KIND_OPTIONS = {
     "embedding": {"reduction": "mean", "sample_weight": None, "grad": False},
     "similarity_matrix": {"reduction": "mean", "grad": False},
     "sequence": {"blank": 0, "reduction": "mean", "zero_infinity": False, "sample_weight": None, "grad": False},
+    # plus the catalogue's class weight (`class_weights`), where the loss takes one
+    "overlap": {"reduction": "mean", "sample_weight": None, "grad": False, "hess": False},
 }
 EXTRA_OPTIONS = {"triplet_margin_loss": {"swap": False}}
 # Public functions that are not catalogue losses (hybrid_loss combines catalogue losses).
@@ -128,6 +138,8 @@ def test_entry_is_complete(entry):
     assert entry["kind"] in {"elementwise", "cross_entropy", "rowwise", *KIND_OPTIONS}
     if entry["kind"] == "rowwise":
         assert entry["row_target"] in {"class_index", "class_indices", "values", "none"}
+    elif entry["kind"] == "overlap":
+        assert entry["row_target"] is None and entry["class_weight"] in {None, "class_weights"}
     else:
         assert entry["row_target"] is None and entry["class_weight"] is None
     assert entry["formula"] and entry["derivatives"]
@@ -151,6 +163,8 @@ def test_python_signature_matches_the_catalogue(entry):
         assert [p.name for p in params[:len(data)]] == data
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[len(data):])
         expected = dict(KIND_OPTIONS[entry["kind"]], **EXTRA_OPTIONS.get(entry["name"], {}))
+        if entry["class_weight"]:
+            expected[entry["class_weight"]] = None
         expected.update({p["name"]: python_default(p) for p in entry["parameters"]})
         assert {p.name: p.default for p in params[len(data):]} == expected
         return

@@ -134,6 +134,9 @@ def case(name: str, dtype: torch.dtype, ignore_index: int = -100, seed: int = 0)
     if kind == "similarity_matrix":
         return Case({"embeddings": tensor(rng.normal(size=(6, 3)), True)},
                     {"labels": torch.tensor([0, 0, 1, 1, 2, 2]), "temperature": 0.5})
+    if kind == "overlap":  # segmentation: (N, C, d) logits against a class map (N, d)
+        return Case({"input": tensor(rng.normal(size=(3, 4, 5)), True)},
+                    {"target": torch.tensor(rng.integers(0, 4, size=(3, 5)))})
     assert kind == "sequence", kind
     logits = tensor(rng.normal(size=(6, 2, 4)), True)
     return Case({"log_probs": logits},

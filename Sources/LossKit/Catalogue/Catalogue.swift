@@ -1,5 +1,6 @@
 /// One catalogue entry: an elementwise loss (run by the shared elementwise driver and
-/// `lk_elementwise`), a row-wise loss (`lk_rowwise`), an embedding loss (`lk_embedding`) or a
+/// `lk_elementwise`), a row-wise loss (`lk_rowwise`), an embedding loss (`lk_embedding`), an
+/// overlap (segmentation) loss (`lk_overlap`) or a
 /// loss with a driver and C entry point of its own (`cross_entropy`, `ntxent_loss`, `ctc_loss`),
 /// known here by its spec.
 public enum CatalogueEntry: Sendable {
@@ -9,6 +10,8 @@ public enum CatalogueEntry: Sendable {
     /// A loss over tuples of embedding rows, run by the embedding driver and `lk_embedding`.
     case embedding(any EmbeddingLoss.Type)
     case structured(LossSpec)
+    /// A segmentation loss over per-class overlap sums, run by the overlap driver and `lk_overlap`.
+    case overlap(any OverlapLoss.Type)
 
     public var spec: LossSpec {
         switch self {
@@ -16,6 +19,7 @@ public enum CatalogueEntry: Sendable {
         case .rowwise(let type): return type.spec
         case .embedding(let type): return type.spec
         case .structured(let spec): return spec
+        case .overlap(let type): return type.spec
         }
     }
 }
@@ -79,6 +83,13 @@ public enum Catalogue {
         .embedding(ContrastiveLoss.self),
         .structured(NTXent.spec),
         .structured(CTC.spec),
+        // Segmentation: overlap losses.
+        .overlap(DiceLoss.self),
+        .overlap(TverskyLoss.self),
+        .overlap(FocalTverskyLoss.self),
+        .overlap(GeneralizedDiceLoss.self),
+        .overlap(JaccardLoss.self),
+        .overlap(LovaszSoftmaxLoss.self),
     ]
 
     /// Every entry's spec, by id.
@@ -110,6 +121,17 @@ public enum Catalogue {
         }
         guard case .embedding(let type) = entries[id] else {
             throw LossKitError(.unknownLoss, "loss id \(id) is \(entries[id].spec.name), which is not an embedding loss")
+        }
+        return type
+    }
+
+    /// The overlap (segmentation) loss (``OverlapLoss``) with this id.
+    public static func overlapLoss(id: Int) throws(LossKitError) -> any OverlapLoss.Type {
+        guard id >= 0 && id < entries.count else {
+            throw LossKitError(.unknownLoss, "no loss has id \(id) (ids are 0..<\(entries.count))")
+        }
+        guard case .overlap(let type) = entries[id] else {
+            throw LossKitError(.unknownLoss, "loss id \(id) is \(entries[id].spec.name), which is not an overlap loss")
         }
         return type
     }

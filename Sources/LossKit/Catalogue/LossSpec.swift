@@ -70,6 +70,9 @@ public enum LossKind: String, Sendable {
     /// One row of scores against that row's target (a class index, a list of class indices,
     /// a row of values, or nothing): `lk_rowwise` (see ``RowwiseLoss``).
     case rowwise
+    /// Segmentation maps (N, C, d1, ...) against class maps or target maps, through per-class
+    /// overlap sums over the spatial axes (Dice, Tversky, Jaccard): `lk_overlap` (see ``OverlapLoss``).
+    case overlap
 }
 
 /// What a row-wise loss takes as the target of one row.
@@ -102,8 +105,8 @@ public struct LossSpec: Sendable {
     public let targetDomain: Domain
     /// For row-wise losses: what one row's target is.
     public let rowTarget: RowTarget?
-    /// For row-wise losses: the name of the per-class weight argument (`weight`, `alpha`), if
-    /// the loss takes one.
+    /// For row-wise and overlap losses: the name of the per-class weight argument (`weight`,
+    /// `alpha`, `class_weights`), if the loss takes one.
     public let classWeight: String?
 
     public init(name: String, kind: LossKind = .elementwise, parameters: [ParameterSpec] = [],

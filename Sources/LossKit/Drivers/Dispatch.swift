@@ -30,6 +30,11 @@ extension Float {
     public static func evaluate(_ problem: CTCProblem<Float>) -> Double {
         LossKit.evaluate(problem)
     }
+
+    public static func evaluate(_ loss: any OverlapLoss.Type, parameters: [Double],
+                                _ problem: OverlapProblem<Float>) -> Double {
+        loss.evaluate(parameters: parameters, problem)
+    }
 }
 
 extension Double {
@@ -58,5 +63,10 @@ extension Double {
 
     public static func evaluate(_ problem: CTCProblem<Double>) -> Double {
         LossKit.evaluate(problem)
+    }
+
+    public static func evaluate(_ loss: any OverlapLoss.Type, parameters: [Double],
+                                _ problem: OverlapProblem<Double>) -> Double {
+        loss.evaluate(parameters: parameters, problem)
     }
 }

@@ -38,6 +38,10 @@ where Self.RawSignificand: FixedWidthInteger {
     static func evaluate(_ problem: NTXentProblem<Self>) -> Double
     /// Runs CTC on `problem`, specialised for this scalar type.
     static func evaluate(_ problem: CTCProblem<Self>) -> Double
+    /// Runs the overlap (segmentation) loss `loss` on `problem`, specialised for this scalar
+    /// type and for the loss.
+    static func evaluate(_ loss: any OverlapLoss.Type, parameters: [Double],
+                         _ problem: OverlapProblem<Self>) -> Double
 }
 
 extension Float: LossScalar {
