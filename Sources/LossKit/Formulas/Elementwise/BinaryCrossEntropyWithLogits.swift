@@ -33,10 +33,17 @@ public struct BinaryCrossEntropyWithLogits: ElementwiseLoss {
         let y = V.Scalar(1 - labelSmoothing) * target + V.Scalar(0.5 * labelSmoothing)
         let positive = column * y
         let negative = one - y
-        let sNeg = sigmoid(-x)
-        let sPos = sigmoid(x)
+        // One exponential, one log1p and one division serve both signs: with e = e^-|x|,
+        // softplus(±x) = max(±x, 0) + log1p(e), and σ(±x) is 1/(1 + e) or e/(1 + e).
+        let e = exp(-abs(x))
+        let logTerm = log1p(e)
+        let small = e / (one + e)
+        let large = one - small
+        let nonNegative = x .>= V.zero
+        let sPos = small.replacing(with: large, where: nonNegative)
+        let sNeg = large.replacing(with: small, where: nonNegative)
         return LossTerms(
-            loss: positive * softplus(-x) + negative * softplus(x),
+            loss: positive * (maximum(-x, V.zero) + logTerm) + negative * (maximum(x, V.zero) + logTerm),
             grad: negative * sPos - positive * sNeg,
             hess: (positive + negative) * sPos * sNeg)
     }
