@@ -149,6 +149,34 @@ static int double_arg(PyObject *const *args, int i, double *out) {
     return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
 }
 
+/* The most parameters one loss takes (the catalogue's largest count is 4). */
+#define MAX_PARAMS 8
+
+/* A tuple of numbers as C values (doubles, or integers when `ints` is not NULL). */
+static int tuple_values(PyObject *tuple, const char *name, Py_ssize_t max, double *reals, long long *ints,
+                        Py_ssize_t *count) {
+    if (!PyTuple_Check(tuple)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a tuple", name);
+        return -1;
+    }
+    *count = PyTuple_Size(tuple);
+    if (*count > max) {
+        PyErr_Format(PyExc_ValueError, "%s: at most %zd values, got %zd", name, max, *count);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < *count; i++) {
+        PyObject *item = PyTuple_GetItem(tuple, i);
+        if (ints) {
+            ints[i] = PyLong_AsLongLong(item);
+            if (ints[i] == -1 && PyErr_Occurred()) return -1;
+        } else {
+            reals[i] = PyFloat_AsDouble(item);
+            if (reals[i] == -1.0 && PyErr_Occurred()) return -1;
+        }
+    }
+    return 0;
+}
+
 static int check_nargs(const char *function, Py_ssize_t nargs, Py_ssize_t expected) {
     if (nargs == expected) return 0;
     PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", function, expected, nargs);
@@ -173,15 +201,9 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
         return NULL;
     }
     if (int_arg(args, 0, &loss_id) || int_arg(args, 5, &weighting) || int_arg(args, 7, &reduction)) return NULL;
-    PyObject *params = args[1];
-    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
-    Py_ssize_t n_params = PyTuple_Size(params);
-    double values[8];
-    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
-    for (Py_ssize_t i = 0; i < n_params; i++) {
-        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
-        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
-    }
+    double values[MAX_PARAMS];
+    Py_ssize_t n_params;
+    if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
 
     /* input, target, weight, column, losses, grad, hess, column_grad */
     PyObject *objs[N_ELEMENTWISE_BUFFERS] = {args[2], args[3], args[4],  args[6],
@@ -283,15 +305,9 @@ static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         return NULL;
     if (loss_id < INT32_MIN || loss_id > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
     if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
-    PyObject *params = args[1];
-    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
-    Py_ssize_t n_params = PyTuple_Size(params);
-    double values[8];
-    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
-    for (Py_ssize_t i = 0; i < n_params; i++) {
-        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
-        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
-    }
+    double values[MAX_PARAMS];
+    Py_ssize_t n_params;
+    if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
     if (rows < 0 || classes < 0) return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
     if (classes > 0 && rows > PY_SSIZE_T_MAX / classes)
         return PyErr_Format(PyExc_ValueError, "rows * classes overflows");
@@ -335,31 +351,6 @@ PyDoc_STRVAR(hybrid_doc,
 "(rows * classes), sample_weight (rows), grad and hess (rows * classes) of input's type or None;\n"
 "losses and part_losses (n_parts * the length of losses) for reduction 'none', or None.\n"
 "Returns the total and a tuple of each part's value.");
-
-/* A tuple of numbers as C values (doubles, or integers when `ints` is not NULL). */
-static int tuple_values(PyObject *tuple, const char *name, Py_ssize_t max, double *reals, long long *ints,
-                        Py_ssize_t *count) {
-    if (!PyTuple_Check(tuple)) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a tuple", name);
-        return -1;
-    }
-    *count = PyTuple_Size(tuple);
-    if (*count > max) {
-        PyErr_Format(PyExc_ValueError, "%s: at most %zd values, got %zd", name, max, *count);
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < *count; i++) {
-        PyObject *item = PyTuple_GetItem(tuple, i);
-        if (ints) {
-            ints[i] = PyLong_AsLongLong(item);
-            if (ints[i] == -1 && PyErr_Occurred()) return -1;
-        } else {
-            reals[i] = PyFloat_AsDouble(item);
-            if (reals[i] == -1.0 && PyErr_Occurred()) return -1;
-        }
-    }
-    return 0;
-}
 
 static PyObject *hybrid(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
@@ -453,15 +444,9 @@ static PyObject *embedding(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (rows < 0 || dim < 0) return PyErr_Format(PyExc_ValueError, "rows and dim must be >= 0");
     if (dim > 0 && rows > PY_SSIZE_T_MAX / dim) return PyErr_Format(PyExc_ValueError, "rows * dim overflows");
     if (flags < INT32_MIN || flags > INT32_MAX) return PyErr_Format(PyExc_ValueError, "flags out of range");
-    PyObject *params = args[1];
-    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
-    Py_ssize_t n_params = PyTuple_Size(params);
-    double values[8];
-    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
-    for (Py_ssize_t i = 0; i < n_params; i++) {
-        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
-        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
-    }
+    double values[MAX_PARAMS];
+    Py_ssize_t n_params;
+    if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
     Py_ssize_t cells = (Py_ssize_t)(rows * dim);
     /* input1, input2, input3, target, sample_weight, losses, grad1, grad2, grad3 */
     PyObject *objs[N_EMB_BUFFERS] = {args[5], args[6], args[7], args[8], args[9], args[11], args[12], args[13], args[14]};
@@ -581,15 +566,9 @@ static PyObject *overlap(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         return NULL;
     if (loss_id < INT32_MIN || loss_id > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
     if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
-    PyObject *params = args[1];
-    if (!PyTuple_Check(params)) return PyErr_Format(PyExc_TypeError, "params: expected a tuple");
-    Py_ssize_t n_params = PyTuple_Size(params);
-    double values[8];
-    if (n_params > 8) return PyErr_Format(PyExc_ValueError, "too many parameters (%zd)", n_params);
-    for (Py_ssize_t i = 0; i < n_params; i++) {
-        values[i] = PyFloat_AsDouble(PyTuple_GetItem(params, i));
-        if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
-    }
+    double values[MAX_PARAMS];
+    Py_ssize_t n_params;
+    if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
     if (batch < 0 || classes < 0 || spatial < 0)
         return PyErr_Format(PyExc_ValueError, "batch, classes and spatial must be >= 0");
     if ((spatial > 0 && batch > PY_SSIZE_T_MAX / spatial) ||
