@@ -153,12 +153,15 @@ func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ sca
         return 0
     }
     let a = { (c: Int, lanes: Int) in p.coefficients(row: i, c, lanes) }
-    let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, coefficients: a)
+    // The row of an output keeps the first pass's exponentials for the second pass.
+    let scratch = grad ?? hess
+    let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, coefficients: a, keepingExponentialsIn: scratch)
     let rowLoss = Double(s) * sums.loss
     if p.reduction == .none { p.losses![i] = T(rowLoss) }
-    if grad != nil || hess != nil {
+    if let scratch {
         SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
-                                           coefficients: a, grad: grad, hess: hess)
+                                           coefficients: a, grad: grad, hess: hess,
+                                           exponentials: UnsafePointer(scratch))
     }
     return rowLoss
 }

@@ -38,9 +38,12 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// First pass over a row: its maximum, then Σ e^(z - m), A and Σ a·(z - m) in one sweep.
+    /// If `exponentials` is given (a row of scratch, e.g. the gradient's own row), the sweep
+    /// leaves e^(z - m) there, so the second pass needs no exponential of its own.
     @inlinable
     public static func rowSums<T: LossScalar>(
-        _ z: UnsafePointer<T>, classes: Int, coefficients a: (Int, Int) -> T.Vector
+        _ z: UnsafePointer<T>, classes: Int, coefficients a: (Int, Int) -> T.Vector,
+        keepingExponentialsIn exponentials: UnsafeMutablePointer<T>? = nil
     ) -> RowSums {
         typealias V = T.Vector
         var mv = V(repeating: -.infinity)
@@ -59,7 +62,9 @@ public enum SoftmaxCrossEntropy {
             let lanes = Swift.min(V.scalarCount, classes - c)
             let u = load(z, c, lanes, fill: -.infinity) - mV
             let ac = a(c, lanes)
-            sumExp += exp(u)
+            let e = exp(u)
+            if let exponentials { store(e, exponentials, c, lanes) }
+            sumExp += e
             sumA += ac
             sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
             c += lanes
@@ -70,24 +75,29 @@ public enum SoftmaxCrossEntropy {
                        loss: total * logS - sumAU.sumInDouble)
     }
 
-    /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`.
+    /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`. With the
+    /// `exponentials` the first pass kept, p = e^(z - m) / S costs a multiplication instead of
+    /// an exponential; without them p = e^((z - m) - log S).
     @inlinable
     public static func rowDerivatives<T: LossScalar>(
         _ z: UnsafePointer<T>, classes: Int, sums: RowSums, scale: T,
         coefficients a: (Int, Int) -> T.Vector,
-        grad: UnsafeMutablePointer<T>?, hess: UnsafeMutablePointer<T>?
+        grad: UnsafeMutablePointer<T>?, hess: UnsafeMutablePointer<T>?,
+        exponentials: UnsafePointer<T>? = nil
     ) {
         typealias V = T.Vector
         // z - m is exact near the maximum; subtracting log S separately keeps p accurate
-        // even when m is large (m + log S rounded to T would not be).
+        // even when m is large (m + log S rounded to T would not be). S >= 1, so 1/S is finite.
         let m = V(repeating: T(sums.max))
         let logS = V(repeating: T(sums.logSumExp))
+        let inverseS = V(repeating: T(Double._exp(-sums.logSumExp)))
         let total = V(repeating: T(sums.total))
         let s = V(repeating: scale)
         var c = 0
         while c < classes {
             let lanes = Swift.min(V.scalarCount, classes - c)
-            let p = exp((load(z, c, lanes, fill: -.infinity) - m) - logS)
+            let p = exponentials.map { load($0, c, lanes) * inverseS }
+                ?? exp((load(z, c, lanes, fill: -.infinity) - m) - logS)
             if let grad { store(s * (total * p - a(c, lanes)), grad, c, lanes) }
             if let hess { store(s * total * p * (1 - p), hess, c, lanes) }
             c += lanes
