@@ -144,6 +144,15 @@ static int int_arg(PyObject *const *args, int i, long long *out) {
     return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
 }
 
+/* Reads an argument the C ABI takes as int32_t (a loss id, an enumeration, flags), refusing
+ * values a cast would silently wrap. */
+static int int32_arg(PyObject *const *args, int i, const char *name, long long *out) {
+    if (int_arg(args, i, out)) return -1;
+    if (*out >= INT32_MIN && *out <= INT32_MAX) return 0;
+    PyErr_Format(PyExc_ValueError, "%s: %lld is out of range", name, *out);
+    return -1;
+}
+
 static int double_arg(PyObject *const *args, int i, double *out) {
     *out = PyFloat_AsDouble(args[i]);
     return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
@@ -200,7 +209,7 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyErr_Format(PyExc_TypeError, "elementwise() takes 11 or 13 arguments (%zd given)", nargs);
         return NULL;
     }
-    if (int_arg(args, 0, &loss_id) || int_arg(args, 5, &weighting) || int_arg(args, 7, &reduction)) return NULL;
+    if (int32_arg(args, 0, "loss_id", &loss_id) || int32_arg(args, 5, "weighting", &weighting) || int32_arg(args, 7, "reduction", &reduction)) return NULL;
     double values[MAX_PARAMS];
     Py_ssize_t n_params;
     if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
@@ -258,7 +267,7 @@ static PyObject *cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t
     long long rows, classes, ignore_index, reduction;
     double label_smoothing;
     if (check_nargs("cross_entropy", nargs, 13) || int_arg(args, 0, &rows) || int_arg(args, 1, &classes) ||
-        int_arg(args, 7, &ignore_index) || double_arg(args, 8, &label_smoothing) || int_arg(args, 9, &reduction))
+        int_arg(args, 7, &ignore_index) || double_arg(args, 8, &label_smoothing) || int32_arg(args, 9, "reduction", &reduction))
         return NULL;
     if (rows < 0 || classes < 0) return PyErr_Format(PyExc_ValueError, "rows and classes must be >= 0");
     if (classes > 0 && rows > PY_SSIZE_T_MAX / classes)
@@ -300,11 +309,9 @@ PyDoc_STRVAR(rowwise_doc,
 static PyObject *rowwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     long long loss_id, rows, classes, ignore_index, reduction;
-    if (check_nargs("rowwise", nargs, 14) || int_arg(args, 0, &loss_id) || int_arg(args, 2, &rows) ||
-        int_arg(args, 3, &classes) || int_arg(args, 9, &ignore_index) || int_arg(args, 10, &reduction))
+    if (check_nargs("rowwise", nargs, 14) || int32_arg(args, 0, "loss_id", &loss_id) || int_arg(args, 2, &rows) ||
+        int_arg(args, 3, &classes) || int_arg(args, 9, &ignore_index) || int32_arg(args, 10, "reduction", &reduction))
         return NULL;
-    if (loss_id < INT32_MIN || loss_id > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
-    if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
     double values[MAX_PARAMS];
     Py_ssize_t n_params;
     if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
@@ -356,9 +363,8 @@ static PyObject *hybrid(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     (void)self;
     long long rows, classes, ignore_index, reduction;
     if (check_nargs("hybrid", nargs, 16) || int_arg(args, 4, &rows) || int_arg(args, 5, &classes) ||
-        int_arg(args, 10, &ignore_index) || int_arg(args, 11, &reduction))
+        int_arg(args, 10, &ignore_index) || int32_arg(args, 11, "reduction", &reduction))
         return NULL;
-    if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
     long long ids[MAX_HYBRID_PARTS], counts_ll[MAX_HYBRID_PARTS];
     double weights[MAX_HYBRID_PARTS], values[MAX_HYBRID_PARAMS];
     Py_ssize_t n_parts, n_weights, n_counts, n_values;
@@ -438,12 +444,11 @@ PyDoc_STRVAR(embedding_doc,
 static PyObject *embedding(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     long long loss_id, flags, rows, dim, reduction;
-    if (check_nargs("embedding", nargs, 15) || int_arg(args, 0, &loss_id) || int_arg(args, 2, &flags) ||
-        int_arg(args, 3, &rows) || int_arg(args, 4, &dim) || int_arg(args, 10, &reduction))
+    if (check_nargs("embedding", nargs, 15) || int32_arg(args, 0, "loss_id", &loss_id) || int32_arg(args, 2, "flags", &flags) ||
+        int_arg(args, 3, &rows) || int_arg(args, 4, &dim) || int32_arg(args, 10, "reduction", &reduction))
         return NULL;
     if (rows < 0 || dim < 0) return PyErr_Format(PyExc_ValueError, "rows and dim must be >= 0");
     if (dim > 0 && rows > PY_SSIZE_T_MAX / dim) return PyErr_Format(PyExc_ValueError, "rows * dim overflows");
-    if (flags < INT32_MIN || flags > INT32_MAX) return PyErr_Format(PyExc_ValueError, "flags out of range");
     double values[MAX_PARAMS];
     Py_ssize_t n_params;
     if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;
@@ -482,7 +487,7 @@ static PyObject *ntxent(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     long long n, dim, reduction;
     double temperature;
     if (check_nargs("ntxent", nargs, 8) || int_arg(args, 0, &n) || int_arg(args, 1, &dim) ||
-        double_arg(args, 4, &temperature) || int_arg(args, 5, &reduction))
+        double_arg(args, 4, &temperature) || int32_arg(args, 5, "reduction", &reduction))
         return NULL;
     if (n < 0 || dim < 0) return PyErr_Format(PyExc_ValueError, "n and dim must be >= 0");
     if (dim > 0 && n > PY_SSIZE_T_MAX / dim) return PyErr_Format(PyExc_ValueError, "n * dim overflows");
@@ -517,14 +522,12 @@ static PyObject *ctc(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     long long frames, batch, classes, stride, blank, zero_infinity, reduction;
     if (check_nargs("ctc", nargs, 14) || int_arg(args, 0, &frames) || int_arg(args, 1, &batch) ||
         int_arg(args, 2, &classes) || int_arg(args, 5, &stride) || int_arg(args, 8, &blank) ||
-        int_arg(args, 9, &zero_infinity) || int_arg(args, 11, &reduction))
+        int32_arg(args, 9, "zero_infinity", &zero_infinity) || int32_arg(args, 11, "reduction", &reduction))
         return NULL;
     if (frames < 0 || batch < 0 || classes < 0 || stride < 0)
         return PyErr_Format(PyExc_ValueError, "frames, batch, classes and target_stride must be >= 0");
     if (classes > 0 && batch > 0 && frames > PY_SSIZE_T_MAX / classes / batch)
         return PyErr_Format(PyExc_ValueError, "frames * batch * classes overflows");
-    if (zero_infinity < INT32_MIN || zero_infinity > INT32_MAX)
-        return PyErr_Format(PyExc_ValueError, "zero_infinity out of range");
     Py_ssize_t cells = (Py_ssize_t)(frames * batch * classes);
     /* log_probs, targets, input_lengths, target_lengths, sample_weight, losses, grad */
     PyObject *objs[N_CTC_BUFFERS] = {args[3], args[4], args[6], args[7], args[10], args[12], args[13]};
@@ -561,11 +564,9 @@ PyDoc_STRVAR(overlap_doc,
 static PyObject *overlap(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     long long loss_id, batch, classes, spatial, reduction;
-    if (check_nargs("overlap", nargs, 14) || int_arg(args, 0, &loss_id) || int_arg(args, 2, &batch) ||
-        int_arg(args, 3, &classes) || int_arg(args, 4, &spatial) || int_arg(args, 10, &reduction))
+    if (check_nargs("overlap", nargs, 14) || int32_arg(args, 0, "loss_id", &loss_id) || int_arg(args, 2, &batch) ||
+        int_arg(args, 3, &classes) || int_arg(args, 4, &spatial) || int32_arg(args, 10, "reduction", &reduction))
         return NULL;
-    if (loss_id < INT32_MIN || loss_id > INT32_MAX) return PyErr_Format(PyExc_ValueError, "loss_id out of range");
-    if (reduction < INT32_MIN || reduction > INT32_MAX) return PyErr_Format(PyExc_ValueError, "reduction out of range");
     double values[MAX_PARAMS];
     Py_ssize_t n_params;
     if (tuple_values(args[1], "params", MAX_PARAMS, values, NULL, &n_params)) return NULL;

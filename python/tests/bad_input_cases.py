@@ -133,6 +133,9 @@ xe = lambda rows=2, classes=3, logits=f64, index=idx, prob=None, weight=None, re
 CASES += [
     Case("native-unknown-loss", lambda: ew(loss_id=99), ValueError, "id"),
     Case("native-negative-loss-id", lambda: ew(loss_id=-1), ValueError, "id"),
+    # 2^32 + 1 would wrap to 1 (a valid loss id, the mean) if cast to int32 unchecked.
+    Case("native-loss-id-wraps", lambda: ew(loss_id=2**32 + 1), ValueError, "loss_id"),
+    Case("native-reduction-wraps", lambda: xe(reduction=2**32 + 1), ValueError, "reduction"),
     Case("native-extra-parameter", lambda: ew(params=(1.0,)), ValueError, "parameter"),
     Case("native-too-many-parameters", lambda: ew(params=(1.0,) * 9), ValueError, "params: at most 8"),
     Case("native-mixed-dtypes", lambda: ew(target=f32), TypeError, "target"),
