@@ -22,6 +22,9 @@ LIBRARY = "liblosskit.so"
 # $ORIGIN/glibc-hwcaps/<level>/liblosskit.so before $ORIGIN/liblosskit.so on a CPU that
 # supports <level>, so one package runs the best build for the machine it lands on.
 TUNED_LEVELS = ("x86-64-v3", "x86-64-v4")
+# Both tuned levels include fused multiply-add; LOSSKIT_FMA lets the vector math use it
+# (Sources/LossKit/Math: `_mulAdd`), which the portable build cannot.
+TUNED_SWIFT_FLAGS = ("-Xswiftc", "-DLOSSKIT_FMA")
 
 
 def build_swift_library(level: str | None = None) -> Path:
@@ -33,7 +36,7 @@ def build_swift_library(level: str | None = None) -> Path:
     scratch = ROOT / ".build"
     if level:
         scratch = ROOT / f".build-{level}"
-        command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}"]
+        command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}", *TUNED_SWIFT_FLAGS]
     subprocess.run(command, cwd=ROOT, check=True)
     built = scratch / "release" / LIBRARY
     if not built.exists():

@@ -11,6 +11,9 @@ bash scripts/install-test-deps.sh
 
 echo "== Swift tests"
 swift test 2>&1 | tail -n 25   # pipefail: a failing swift test stops the script
+echo "== Swift vector-math accuracy tests with fused multiply-add (as in the tuned builds)"
+swift test --scratch-path .build-fma-test -Xcc -march=x86-64-v3 -Xswiftc -DLOSSKIT_FMA \
+    --filter VectorMath 2>&1 | tail -n 12
 
 # Run from outside the source tree so the installed package is what gets imported.
 cd python/tests

@@ -29,7 +29,7 @@ extension SIMD16: LossVector where Scalar == Float {
         let (n, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
-        let p = 1 + (r + (r * r * Self._expPolynomial(r) + c))
+        let p = 1 + (r + (r * r)._mulAdd(Self._expPolynomial(r), c))
         let half = n &>> 1
         return p * Self._twoToThe(half) * Self._twoToThe(n &- half)
     }
@@ -49,7 +49,7 @@ extension SIMD16: LossVector where Scalar == Float {
         let (n, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
-        let e = r * r * Self._expPolynomial(r) + c * (1 + r)
+        let e = (r * r)._mulAdd(Self._expPolynomial(r), c._mulAdd(r, c))
         // s + sErr = r + e exactly (Fast2Sum: |e| < |r|).
         let s = r + e
         let sErr = e - (s - r)
@@ -60,7 +60,7 @@ extension SIMD16: LossVector where Scalar == Float {
         let a = (half - 0.5).replacing(with: half, where: shifted)
         let b = half * s
         let sum = a + b
-        let low = (b - (sum - a)) + half * sErr
+        let low = half._mulAdd(sErr, b - (sum - a))
         let y = 2 * (sum + low.replacing(with: low - 0.5, where: shifted))
         return y.replacing(with: self, where: _magnitude .< 0x1p-25)
     }
@@ -112,7 +112,7 @@ extension SIMD16: LossVector where Scalar == Float {
     public func _tanh() -> Self {
         let a = _magnitude
         let z = a * a
-        let small = a + a * (z * Self._tanhPolynomial(z))
+        let small = a._mulAdd(z * Self._tanhPolynomial(z), a)
         let large = 1 - 2 / ((2 * a)._exp() + 1)
         let t = large.replacing(with: small, where: a .<= 0.55)
         return Self(_bitPattern: t._bitPattern | (_bitPattern & Int32.min))
@@ -120,6 +120,23 @@ extension SIMD16: LossVector where Scalar == Float {
 }
 
 extension SIMD16 where Scalar == Float {
+    /// self·b + c, rounded once where the build has fused multiply-add: setup.py defines
+    /// LOSSKIT_FMA for its x86-64-v3 and x86-64-v4 builds, whose CPUs have it. The portable
+    /// build multiplies and adds, because on baseline x86-64 `addingProduct` is a libm call
+    /// per lane. Both are within the documented error bounds (the tests run on both builds).
+    @inlinable @inline(__always)
+    func _mulAdd(_ b: Self, _ c: Self) -> Self {
+        #if LOSSKIT_FMA
+        return c.addingProduct(self, b)
+        #else
+        return self * b + c
+        #endif
+    }
+
+    /// self·b + c for a constant c (a polynomial's coefficient), as ``_mulAdd(_:_:)-(Self,Self)``.
+    @inlinable @inline(__always)
+    func _mulAdd(_ b: Self, _ c: Float) -> Self { _mulAdd(b, Self(repeating: c)) }
+
     @inlinable @inline(__always)
     var _bitPattern: SIMD16<Int32> { unsafeBitCast(self, to: SIMD16<Int32>.self) }
 
@@ -142,7 +159,7 @@ extension SIMD16 where Scalar == Float {
     /// exact; for |x| ≤ 104, n ≤ 150.
     @inlinable @inline(__always)
     func _reduceLog2Split() -> (n: SIMD16<Int32>, head: Self, tail: Self) {
-        let shifted = self * 1.442695 + 0x1.8p23
+        let shifted = _mulAdd(Self(repeating: 1.442695), 0x1.8p23)
         let n = shifted - 0x1.8p23
         return (shifted._bitPattern &- 0x4b40_0000, self - n * Self._ln2Head, n * Self._ln2Tail)
     }
@@ -152,11 +169,11 @@ extension SIMD16 where Scalar == Float {
     @inlinable @inline(__always)
     static func _expPolynomial(_ r: Self) -> Self {
         var p = Self(repeating: 1.9908894e-04)
-        p = p * r + 0.0013934535
-        p = p * r + 0.008333284
-        p = p * r + 0.041666456
-        p = p * r + 0.16666667
-        p = p * r + 0.5
+        p = p._mulAdd(r, 0.0013934535)
+        p = p._mulAdd(r, 0.008333284)
+        p = p._mulAdd(r, 0.041666456)
+        p = p._mulAdd(r, 0.16666667)
+        p = p._mulAdd(r, 0.5)
         return p
     }
 
@@ -165,10 +182,10 @@ extension SIMD16 where Scalar == Float {
     @inlinable @inline(__always)
     static func _tanhPolynomial(_ z: Self) -> Self {
         var p = Self(repeating: -0.0066212863)
-        p = p * z + 0.02131609
-        p = p * z + -0.0539107
-        p = p * z + 0.13333121
-        p = p * z + -0.3333333
+        p = p._mulAdd(z, 0.02131609)
+        p = p._mulAdd(z, -0.0539107)
+        p = p._mulAdd(z, 0.13333121)
+        p = p._mulAdd(z, -0.3333333)
         return p
     }
 
@@ -191,10 +208,10 @@ extension SIMD16 where Scalar == Float {
         let s = f / (2 + f)
         let z = s * s
         var q = Self(repeating: 0.2987173)
-        q = q * z + 0.39977542
-        q = q * z + 0.66666776
+        q = q._mulAdd(z, 0.39977542)
+        q = q._mulAdd(z, 0.66666776)
         let r = z * q
         let halfSquare = 0.5 * f * f
-        return k * _ln2Head - ((halfSquare - (s * (halfSquare + r) + (k * _ln2Tail + c))) - f)
+        return k * _ln2Head - ((halfSquare - s._mulAdd(halfSquare + r, k._mulAdd(Self(repeating: _ln2Tail), c))) - f)
     }
 }

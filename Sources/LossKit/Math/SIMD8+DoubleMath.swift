@@ -30,7 +30,7 @@ extension SIMD8: LossVector where Scalar == Double {
         let (n, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
-        let p = 1 + (r + (r * r * Self._expPolynomial(r) + c))
+        let p = 1 + (r + (r * r)._mulAdd(Self._expPolynomial(r), c))
         let half = n &>> 1
         return p * Self._twoToThe(half) * Self._twoToThe(n &- half)
     }
@@ -50,7 +50,7 @@ extension SIMD8: LossVector where Scalar == Double {
         let (n, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
-        let e = r * r * Self._expPolynomial(r) + c * (1 + r)
+        let e = (r * r)._mulAdd(Self._expPolynomial(r), c._mulAdd(r, c))
         // s + sErr = r + e exactly (Fast2Sum: |e| < |r|).
         let s = r + e
         let sErr = e - (s - r)
@@ -61,7 +61,7 @@ extension SIMD8: LossVector where Scalar == Double {
         let a = (half - 0.5).replacing(with: half, where: shifted)
         let b = half * s
         let sum = a + b
-        let low = (b - (sum - a)) + half * sErr
+        let low = half._mulAdd(sErr, b - (sum - a))
         let y = 2 * (sum + low.replacing(with: low - 0.5, where: shifted))
         return y.replacing(with: self, where: _magnitude .< 0x1p-54)
     }
@@ -113,7 +113,7 @@ extension SIMD8: LossVector where Scalar == Double {
     public func _tanh() -> Self {
         let a = _magnitude
         let z = a * a
-        let small = a + a * (z * Self._tanhPolynomial(z))
+        let small = a._mulAdd(z * Self._tanhPolynomial(z), a)
         let large = 1 - 2 / ((2 * a)._exp() + 1)
         let t = large.replacing(with: small, where: a .<= 0.55)
         return Self(_bitPattern: t._bitPattern | (_bitPattern & Int64.min))
@@ -121,6 +121,23 @@ extension SIMD8: LossVector where Scalar == Double {
 }
 
 extension SIMD8 where Scalar == Double {
+    /// self·b + c, rounded once where the build has fused multiply-add: setup.py defines
+    /// LOSSKIT_FMA for its x86-64-v3 and x86-64-v4 builds, whose CPUs have it. The portable
+    /// build multiplies and adds, because on baseline x86-64 `addingProduct` is a libm call
+    /// per lane. Both are within the documented error bounds (the tests run on both builds).
+    @inlinable @inline(__always)
+    func _mulAdd(_ b: Self, _ c: Self) -> Self {
+        #if LOSSKIT_FMA
+        return c.addingProduct(self, b)
+        #else
+        return self * b + c
+        #endif
+    }
+
+    /// self·b + c for a constant c (a polynomial's coefficient), as ``_mulAdd(_:_:)-(Self,Self)``.
+    @inlinable @inline(__always)
+    func _mulAdd(_ b: Self, _ c: Double) -> Self { _mulAdd(b, Self(repeating: c)) }
+
     @inlinable @inline(__always)
     var _bitPattern: SIMD8<Int64> { unsafeBitCast(self, to: SIMD8<Int64>.self) }
 
@@ -143,7 +160,7 @@ extension SIMD8 where Scalar == Double {
     /// exact; for |x| ≤ 746, |n| ≤ 1077.
     @inlinable @inline(__always)
     func _reduceLog2Split() -> (n: SIMD8<Int64>, head: Self, tail: Self) {
-        let shifted = self * 1.4426950408889634 + 0x1.8p52
+        let shifted = _mulAdd(Self(repeating: 1.4426950408889634), 0x1.8p52)
         let n = shifted - 0x1.8p52
         return (shifted._bitPattern &- 0x4338_0000_0000_0000, self - n * Self._ln2Head, n * Self._ln2Tail)
     }
@@ -153,16 +170,16 @@ extension SIMD8 where Scalar == Double {
     @inlinable @inline(__always)
     static func _expPolynomial(_ r: Self) -> Self {
         var p = Self(repeating: 2.0922472523437146e-09)
-        p = p * r + 2.5106263218165364e-08
-        p = p * r + 2.7557250274912075e-07
-        p = p * r + 2.7557252861528587e-06
-        p = p * r + 2.480158735009596e-05
-        p = p * r + 0.00019841269876842046
-        p = p * r + 0.0013888888888873223
-        p = p * r + 0.008333333333325551
-        p = p * r + 0.041666666666666685
-        p = p * r + 0.1666666666666667
-        p = p * r + 0.5
+        p = p._mulAdd(r, 2.5106263218165364e-08)
+        p = p._mulAdd(r, 2.7557250274912075e-07)
+        p = p._mulAdd(r, 2.7557252861528587e-06)
+        p = p._mulAdd(r, 2.480158735009596e-05)
+        p = p._mulAdd(r, 0.00019841269876842046)
+        p = p._mulAdd(r, 0.0013888888888873223)
+        p = p._mulAdd(r, 0.008333333333325551)
+        p = p._mulAdd(r, 0.041666666666666685)
+        p = p._mulAdd(r, 0.1666666666666667)
+        p = p._mulAdd(r, 0.5)
         return p
     }
 
@@ -171,16 +188,16 @@ extension SIMD8 where Scalar == Double {
     @inlinable @inline(__always)
     static func _tanhPolynomial(_ z: Self) -> Self {
         var p = Self(repeating: -2.0637231550820438e-05)
-        p = p * z + 8.516530459627662e-05
-        p = p * z + -0.00023466830229866394
-        p = p * z + 0.0005889480067517564
-        p = p * z + -0.0014556644037391475
-        p = p * z + 0.0035921107216480294
-        p = p * z + -0.00886323442564155
-        p = p * z + 0.021869488494964073
-        p = p * z + -0.05396825396746473
-        p = p * z + 0.13333333333332742
-        p = p * z + -0.3333333333333333
+        p = p._mulAdd(z, 8.516530459627662e-05)
+        p = p._mulAdd(z, -0.00023466830229866394)
+        p = p._mulAdd(z, 0.0005889480067517564)
+        p = p._mulAdd(z, -0.0014556644037391475)
+        p = p._mulAdd(z, 0.0035921107216480294)
+        p = p._mulAdd(z, -0.00886323442564155)
+        p = p._mulAdd(z, 0.021869488494964073)
+        p = p._mulAdd(z, -0.05396825396746473)
+        p = p._mulAdd(z, 0.13333333333332742)
+        p = p._mulAdd(z, -0.3333333333333333)
         return p
     }
 
@@ -203,14 +220,14 @@ extension SIMD8 where Scalar == Double {
         let s = f / (2 + f)
         let z = s * s
         var q = Self(repeating: 0.1479594956775059)
-        q = q * z + 0.15314050566588835
-        q = q * z + 0.1818356432549848
-        q = q * z + 0.22222198573197754
-        q = q * z + 0.2857142874238748
-        q = q * z + 0.3999999999941468
-        q = q * z + 0.6666666666666734
+        q = q._mulAdd(z, 0.15314050566588835)
+        q = q._mulAdd(z, 0.1818356432549848)
+        q = q._mulAdd(z, 0.22222198573197754)
+        q = q._mulAdd(z, 0.2857142874238748)
+        q = q._mulAdd(z, 0.3999999999941468)
+        q = q._mulAdd(z, 0.6666666666666734)
         let r = z * q
         let halfSquare = 0.5 * f * f
-        return k * _ln2Head - ((halfSquare - (s * (halfSquare + r) + (k * _ln2Tail + c))) - f)
+        return k * _ln2Head - ((halfSquare - s._mulAdd(halfSquare + r, k._mulAdd(Self(repeating: _ln2Tail), c))) - f)
     }
 }
