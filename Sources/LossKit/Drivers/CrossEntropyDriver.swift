@@ -99,22 +99,32 @@ public struct CrossEntropyProblem<T: LossScalar> {
         return d
     }
 
-    /// a_c for classes [c, c + lanes) of row i; 0 in the padding lanes.
+    /// Whether a has a dense part (see ``SoftmaxCrossEntropy/rowSums(_:classes:dense:oneHot:keepingExponentialsIn:)``):
+    /// probability targets, or label smoothing. A plain class index has only the one-hot part.
+    @inlinable
+    var hasDenseTarget: Bool { targetProbability != nil || labelSmoothing > 0 }
+
+    /// The dense part of a_c for classes [c, c + lanes) of row i; 0 in the padding lanes.
     @inlinable @inline(__always)
-    func coefficients(row i: Int, _ c: Int, _ lanes: Int) -> T.Vector {
+    func denseCoefficients(row i: Int, _ c: Int, _ lanes: Int) -> T.Vector {
         typealias V = T.Vector
         let eps = T(labelSmoothing)
-        let uniform = eps / T(classes)
         var w = classWeight.map { load($0, c, lanes) } ?? V(repeating: 1)
         if lanes < V.scalarCount { w = w.replacing(with: 0, where: laneMask(V.self, lanes)) }
         if let targetProbability {
             let t = load(targetProbability + i * classes, c, lanes)
-            return w * (t * (1 - eps) + uniform)
+            return w * (t * (1 - eps) + eps / T(classes))
         }
-        var a = w * uniform
-        let y = Int(targetIndex![i]) - c
-        if y >= 0 && y < lanes { a[y] += (1 - eps) * w[y] }
-        return a
+        return w * (eps / T(classes))
+    }
+
+    /// The one-hot part of a for row i: its class index and (1 - ε)·w_y, or weight 0 for
+    /// probability targets.
+    @inlinable
+    func oneHotCoefficient(row i: Int) -> (index: Int, weight: T) {
+        guard let targetIndex else { return (0, 0) }
+        let y = Int(targetIndex[i])
+        return (y, T(1 - labelSmoothing) * (classWeight?[y] ?? 1))
     }
 }
 
@@ -152,16 +162,23 @@ func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ sca
         if p.reduction == .none { p.losses![i] = 0 }
         return 0
     }
-    let a = { (c: Int, lanes: Int) in p.coefficients(row: i, c, lanes) }
     // The row of an output keeps the first pass's exponentials for the second pass.
     let scratch = grad ?? hess
-    let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, coefficients: a, keepingExponentialsIn: scratch)
-    let rowLoss = Double(s) * sums.loss
-    if p.reduction == .none { p.losses![i] = T(rowLoss) }
-    if let scratch {
-        SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
-                                           coefficients: a, grad: grad, hess: hess,
-                                           exponentials: UnsafePointer(scratch))
+    let oneHot = p.oneHotCoefficient(row: i)
+    // Two copies of the row's passes: with no dense part the compiler folds it away.
+    @inline(__always) func passes(_ dense: (Int, Int) -> T.Vector) -> Double {
+        let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, dense: dense, oneHot: oneHot,
+                                               keepingExponentialsIn: scratch)
+        if let scratch {
+            SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
+                                               dense: dense, oneHot: oneHot, grad: grad, hess: hess,
+                                               exponentials: UnsafePointer(scratch))
+        }
+        return sums.loss
     }
+    let rowLoss = Double(s) * (p.hasDenseTarget
+        ? passes { c, lanes in p.denseCoefficients(row: i, c, lanes) }
+        : passes { _, _ in .zero })
+    if p.reduction == .none { p.losses![i] = T(rowLoss) }
     return rowLoss
 }

@@ -21,28 +21,37 @@ public enum SoftmaxCrossEntropy {
     public struct RowSums {
         /// m = max z.
         public var max: Double
-        /// log Σ e^(z_c - m).
+        /// S = Σ e^(z_c - m), at least 1.
+        public var sum: Double
+        /// log S.
         public var logSumExp: Double
         /// A = Σ a_c.
         public var total: Double
-        /// The row's loss l.
+        /// The row's loss l = A·log S - Σ a_c·(z_c - m).
         public var loss: Double
 
+        /// The sums of a row from m, S, A and Σ a_c·(z_c - m) (`weightedShift`).
         @inlinable
-        public init(max: Double, logSumExp: Double, total: Double, loss: Double) {
+        public init(max: Double, sum: Double, total: Double, weightedShift: Double) {
             self.max = max
-            self.logSumExp = logSumExp
+            self.sum = sum
+            self.logSumExp = Double._log(sum)
             self.total = total
-            self.loss = loss
+            self.loss = total * logSumExp - weightedShift
         }
     }
 
     /// First pass over a row: its maximum, then Σ e^(z - m), A and Σ a·(z - m) in one sweep.
-    /// If `exponentials` is given (a row of scratch, e.g. the gradient's own row), the sweep
-    /// leaves e^(z - m) there, so the second pass needs no exponential of its own.
+    ///
+    /// The coefficients come in two parts, a_c = dense_c + w·[c = y]: `dense` gives lanes
+    /// [c, c + lanes) of the dense part (probability targets, label smoothing; 0 in padding
+    /// lanes) and `oneHot` the class index y and its coefficient w (0 for none). A plain class
+    /// index passes `{ _, _ in .zero }`, which the compiler folds away, so its loop is the
+    /// exponential alone. If `exponentials` is given (a row of scratch, e.g. the gradient's
+    /// own row), the sweep leaves e^(z - m) there, so the second pass needs no exponential.
     @inlinable
     public static func rowSums<T: LossScalar>(
-        _ z: UnsafePointer<T>, classes: Int, coefficients a: (Int, Int) -> T.Vector,
+        _ z: UnsafePointer<T>, classes: Int, dense a: (Int, Int) -> T.Vector, oneHot: (index: Int, weight: T),
         keepingExponentialsIn exponentials: UnsafeMutablePointer<T>? = nil
     ) -> RowSums {
         typealias V = T.Vector
@@ -69,19 +78,23 @@ public enum SoftmaxCrossEntropy {
             sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
             c += lanes
         }
-        let logS = Double._log(sumExp.sumInDouble)
-        let total = sumA.sumInDouble
-        return RowSums(max: Double(m), logSumExp: logS, total: total,
-                       loss: total * logS - sumAU.sumInDouble)
+        var total = sumA.sumInDouble, weightedShift = sumAU.sumInDouble
+        if oneHot.weight != 0 {
+            total += Double(oneHot.weight)
+            weightedShift += Double(oneHot.weight) * Double(z[oneHot.index] - m)
+        }
+        return RowSums(max: Double(m), sum: sumExp.sumInDouble, total: total, weightedShift: weightedShift)
     }
 
-    /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`. With the
+    /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`, for the
+    /// coefficients of ``rowSums(_:classes:dense:oneHot:keepingExponentialsIn:)``; the one-hot
+    /// part is subtracted from its one gradient entry after the sweep. With the
     /// `exponentials` the first pass kept, p = e^(z - m) / S costs a multiplication instead of
     /// an exponential; without them p = e^((z - m) - log S).
     @inlinable
     public static func rowDerivatives<T: LossScalar>(
         _ z: UnsafePointer<T>, classes: Int, sums: RowSums, scale: T,
-        coefficients a: (Int, Int) -> T.Vector,
+        dense a: (Int, Int) -> T.Vector, oneHot: (index: Int, weight: T),
         grad: UnsafeMutablePointer<T>?, hess: UnsafeMutablePointer<T>?,
         exponentials: UnsafePointer<T>? = nil
     ) {
@@ -90,7 +103,7 @@ public enum SoftmaxCrossEntropy {
         // even when m is large (m + log S rounded to T would not be). S >= 1, so 1/S is finite.
         let m = V(repeating: T(sums.max))
         let logS = V(repeating: T(sums.logSumExp))
-        let inverseS = V(repeating: T(Double._exp(-sums.logSumExp)))
+        let inverseS = V(repeating: T(1 / sums.sum))
         let total = V(repeating: T(sums.total))
         let s = V(repeating: scale)
         var c = 0
@@ -102,5 +115,6 @@ public enum SoftmaxCrossEntropy {
             if let hess { store(s * total * p * (1 - p), hess, c, lanes) }
             c += lanes
         }
+        if let grad, oneHot.weight != 0 { grad[oneHot.index] -= scale * oneHot.weight }
     }
 }
