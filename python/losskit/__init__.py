@@ -22,6 +22,7 @@ from .multiclass import (entropy, generalized_cross_entropy, jensen_shannon_dive
                          softmax_focal_loss, symmetric_cross_entropy)
 from .segmentation import (dice_loss, focal_tversky_loss, generalized_dice_loss, jaccard_loss,
                            lovasz_softmax_loss, tversky_loss)
+from ._outputs import set_output_cache
 from .regression import *  # noqa: F401,F403  (listed in __all__ below)
 from .robust import *  # noqa: F401,F403  (listed in __all__ below)
 from .threads import get_num_threads, set_num_threads
@@ -62,6 +63,7 @@ __all__ = [
     "ntxent_loss",
     "poly1_cross_entropy",
     "set_num_threads",
+    "set_output_cache",
     "softmax_focal_loss",
     "symmetric_cross_entropy",
     "triplet_margin_loss",

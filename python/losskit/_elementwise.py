@@ -9,6 +9,7 @@ from . import _native
 from ._arrays import (as_input, as_like, as_real, check_flag, reduction_code, results,
                       sample_weight_for)
 from ._catalogue import loss_id
+from ._outputs import output
 
 WEIGHTING_NORMALIZED = 0
 WEIGHTING_RESCALE = 1
@@ -63,14 +64,14 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
             raise ValueError(f"{column_name}: expected a scalar, shape ({last},) or {x.shape}, got {c.shape}")
         c = c.reshape(-1)
 
-    losses = np.empty_like(x) if code == 0 else None
-    g = np.empty_like(x) if want_grad else None
-    h = np.empty_like(x) if want_hess else None
+    losses = output(x.shape, x.dtype) if code == 0 else None
+    g = output(x.shape, x.dtype) if want_grad else None
+    h = output(x.shape, x.dtype) if want_hess else None
     if not want_params:
         value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
         return results(losses if code == 0 else value, g, h)
     pg = np.zeros(len(values))
-    cg = np.empty_like(x) if c is not None else None
+    cg = output(x.shape, x.dtype) if c is not None else None
     value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h, pg, cg)
     derivatives: dict[str, Any] = {n: float(d) for (n, _), d in zip(params, pg)}
     if cg is not None:
