@@ -212,3 +212,40 @@ def test_minus_inf_logit_of_a_class_with_zero_probability(dtype):
     assert_close(hess[:, kept], ref[2], dtype)
     np.testing.assert_array_equal(grad[:, 1], 0.0)
     np.testing.assert_array_equal(hess[:, 1], 0.0)
+
+
+@pytest.mark.parametrize("classes", [1, 2, 7, 8, 9, 15, 16, 17, 33])
+def test_every_row_width_matches_torch(classes, dtype, reduction):
+    """Rows narrower than a vector (16 float32 / 8 float64 lanes) with class-index targets run
+    across rows, wider rows row by row: both against torch (loss, gradient) and the float64
+    Hessian diagonal w_y·p·(1 - p), over enough rows to span several row blocks and a partial
+    group of lanes, with ignored rows, class weights and a row of extreme logits."""
+    rng = np.random.default_rng(classes)
+    n = 3 * (2048 // classes) + 5
+    x = rng.normal(scale=3.0, size=(n, classes))
+    x[7] = np.linspace(-1e4, 1e4, classes)
+    x[8, :] = -80.0
+    x[8, 0] = 0.0
+    target = rng.integers(0, classes, n)
+    target[::11] = -100
+    target[8] = 0
+    weight = rng.uniform(0.2, 2.0, classes)
+    x, weight = x.astype(dtype), weight.astype(dtype)
+    loss, grad, hess = lk.cross_entropy(x, target, weight=weight, reduction=reduction, grad=True, hess=True)
+
+    z = torch.from_numpy(x.astype(np.float64)).requires_grad_()
+    expected = F.cross_entropy(z, torch.from_numpy(target), weight=torch.from_numpy(weight.astype(np.float64)),
+                               reduction=reduction)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), z)
+    kept = target != -100
+    w_y = np.where(kept, weight.astype(np.float64)[np.where(kept, target, 0)], 0.0)
+    p = torch.softmax(z.detach(), dim=1).numpy()
+    scale = {"mean": 1 / w_y.sum(), "sum": 1.0, "none": 1.0}[reduction]
+    expected_hess = (scale * w_y)[:, None] * p * (1 - p)
+    assert_close(loss, expected.detach().numpy(), dtype)
+    assert_close(grad, expected_grad.numpy(), dtype)
+    assert_close(hess, expected_hess, dtype)
+    if reduction == "none":
+        # The confident row keeps its tiny loss, w_0·log(1 + (C - 1)·e^-80), in either dtype.
+        assert_close(loss[8], weight[0] * np.log1p((classes - 1) * np.exp(-80.0)), dtype)
+        assert np.all(loss[~kept] == 0) and np.all(grad[~kept] == 0) and np.all(hess[~kept] == 0)

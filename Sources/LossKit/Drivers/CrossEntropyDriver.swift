@@ -129,7 +129,8 @@ public struct CrossEntropyProblem<T: LossScalar> {
 }
 
 /// Runs softmax cross-entropy over every row of a ``CrossEntropyProblem``: ignored rows get loss
-/// 0 and zero derivatives; each row's loss is computed in `Double`. Rows are taken in blocks of
+/// 0 and zero derivatives; each row's loss is computed in `Double` (rows narrower than a
+/// vector with plain class-index targets: in `T`, see `narrowCrossEntropyRows`). Rows are taken in blocks of
 /// about ``accumulationBlock`` logits (a count that depends only on the number of classes), so
 /// the result is the same for any thread count. Returns the reduced loss (for
 /// ``Reduction/none``, the sum of the row losses).
@@ -138,20 +139,32 @@ public func evaluate<T: LossScalar>(_ p: CrossEntropyProblem<T>) -> Double {
     let denominator = p.reduction == .mean ? p.meanDenominator : 1
     let scale = T(denominator > 0 ? 1 / denominator : 0)
     let rowsPerBlock = Swift.max(1, accumulationBlock / Swift.max(p.classes, 1))
+    // Rows narrower than a vector, with class-index targets and no smoothing, go across rows.
+    let width = T.Vector.scalarCount
+    let narrow = p.classes < width && !p.hasDenseTarget
     let blocks = (p.rows + rowsPerBlock - 1) / rowsPerBlock
     let total = Parallel.sum(blocks: blocks) { b in
         var sum = 0.0
-        for i in (b * rowsPerBlock)..<Swift.min((b + 1) * rowsPerBlock, p.rows) {
-            sum += crossEntropyRow(p, i, scale)
+        let end = Swift.min((b + 1) * rowsPerBlock, p.rows)
+        if narrow {
+            for i in stride(from: b * rowsPerBlock, to: end, by: width) {
+                sum += narrowCrossEntropyRows(p, i, Swift.min(width, end - i), scale)
+            }
+        } else {
+            for i in (b * rowsPerBlock)..<end {
+                sum += crossEntropyRow(p, i, scale, slack: (end - i - 1) * p.classes)
+            }
         }
         return sum
     }
     return p.reduction == .mean ? (denominator > 0 ? total / denominator : 0) : total
 }
 
-/// Row i of ``evaluate(_:)``: writes its outputs and returns its weighted loss.
+/// Row i of ``evaluate(_:)``: writes its outputs and returns its weighted loss. `slack` counts
+/// the elements of the following rows of the same block, which the same thread handles next:
+/// the row's passes may read them and write over their outputs (see `load(_:_:_:fill:slack:)`).
 @inlinable
-func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ scale: T) -> Double {
+func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ scale: T, slack: Int) -> Double {
     let z = p.logits + i * p.classes
     let s = p.rowWeight(i)
     let grad = p.grad.map { $0 + i * p.classes }
@@ -168,11 +181,11 @@ func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ sca
     // Two copies of the row's passes: with no dense part the compiler folds it away.
     @inline(__always) func passes(_ dense: (Int, Int) -> T.Vector) -> Double {
         let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, dense: dense, oneHot: oneHot,
-                                               keepingExponentialsIn: scratch)
+                                               keepingExponentialsIn: scratch, slack: slack)
         if let scratch {
             SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
                                                dense: dense, oneHot: oneHot, grad: grad, hess: hess,
-                                               exponentials: UnsafePointer(scratch))
+                                               exponentials: UnsafePointer(scratch), slack: slack)
         }
         return sums.loss
     }

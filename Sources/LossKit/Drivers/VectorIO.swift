@@ -33,6 +33,24 @@ func store<T: LossScalar>(_ v: T.Vector, _ p: UnsafeMutablePointer<T>, _ i: Int,
     }
 }
 
+/// Lanes `[i, i + lanes)` of `p`, padding lanes filled with `fill`, where the `slack` elements
+/// after them may be read as well (rows the same thread handles next): a partial vector then
+/// costs one full load and a select instead of a loop over lanes.
+@inlinable @inline(__always)
+func load<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, fill: T, slack: Int) -> T.Vector {
+    guard lanes < T.Vector.scalarCount, lanes + slack >= T.Vector.scalarCount else { return load(p, i, lanes, fill: fill) }
+    return UnsafeRawPointer(p + i).loadUnaligned(as: T.Vector.self)
+        .replacing(with: fill, where: laneMask(T.Vector.self, lanes))
+}
+
+/// Writes lanes `[i, i + lanes)` of `v` to `p`. Where the `slack` elements after them may be
+/// overwritten (outputs of rows the same thread writes next, in order), a partial vector is
+/// one full store, its padding lanes landing where those rows' values will go.
+@inlinable @inline(__always)
+func store<T: LossScalar>(_ v: T.Vector, _ p: UnsafeMutablePointer<T>, _ i: Int, _ lanes: Int, slack: Int) {
+    store(v, p, i, lanes + slack >= T.Vector.scalarCount ? T.Vector.scalarCount : lanes)
+}
+
 /// `p[(i + k) / period]` for each lane k: a value per group of `period` consecutive elements.
 @inlinable @inline(__always)
 func gather<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, period: Int) -> T.Vector {
@@ -63,10 +81,11 @@ func cycle<T: LossScalar>(_ p: UnsafePointer<T>, _ i: Int, _ lanes: Int, period:
     return v
 }
 
-/// The lanes at index `lanes` and above: the padding of a partial vector.
+/// The lanes at index `lanes` and above: the padding of a partial vector. One comparison of
+/// the lane numbers (a constant vector) with `lanes`, not a loop over lanes.
 @inlinable @inline(__always)
 func laneMask<V: LossVector>(_: V.Type, _ lanes: Int) -> SIMDMask<V.MaskStorage> {
-    var m = SIMDMask<V.MaskStorage>()
-    for k in lanes..<V.scalarCount { m[k] = true }
-    return m
+    var laneNumbers = V.zero
+    for k in laneNumbers.indices { laneNumbers[k] = V.Scalar(k) }
+    return laneNumbers .>= V(repeating: V.Scalar(lanes))
 }

@@ -30,12 +30,14 @@ public enum SoftmaxCrossEntropy {
         /// The row's loss l = A·log S - Σ a_c·(z_c - m).
         public var loss: Double
 
-        /// The sums of a row from m, S, A and Σ a_c·(z_c - m) (`weightedShift`).
+        /// The sums of a row from m, R = S - 1 (`rest`), A and Σ a_c·(z_c - m)
+        /// (`weightedShift`). log S = log1p(R) keeps the loss of a confident row (R tiny)
+        /// where 1 + R would round to 1, even in `Double`.
         @inlinable
-        public init(max: Double, sum: Double, total: Double, weightedShift: Double) {
+        public init(max: Double, rest: Double, total: Double, weightedShift: Double) {
             self.max = max
-            self.sum = sum
-            self.logSumExp = Double._log(sum)
+            self.sum = 1 + rest
+            self.logSumExp = Double._log1p(rest)
             self.total = total
             self.loss = total * logSumExp - weightedShift
         }
@@ -49,31 +51,38 @@ public enum SoftmaxCrossEntropy {
     /// index passes `{ _, _ in .zero }`, which the compiler folds away, so its loop is the
     /// exponential alone. If `exponentials` is given (a row of scratch, e.g. the gradient's
     /// own row), the sweep leaves e^(z - m) there, so the second pass needs no exponential.
+    /// `slack` is how many elements after the row, in z and in `exponentials`, may be read and
+    /// overwritten (rows the caller handles next, in order): with it, a row shorter than a
+    /// vector or a partial last vector is read and written with full vectors.
     @inlinable
     public static func rowSums<T: LossScalar>(
         _ z: UnsafePointer<T>, classes: Int, dense a: (Int, Int) -> T.Vector, oneHot: (index: Int, weight: T),
-        keepingExponentialsIn exponentials: UnsafeMutablePointer<T>? = nil
+        keepingExponentialsIn exponentials: UnsafeMutablePointer<T>? = nil, slack: Int = 0
     ) -> RowSums {
         typealias V = T.Vector
         var mv = V(repeating: -.infinity)
         var c = 0
         while c < classes {
             let lanes = Swift.min(V.scalarCount, classes - c)
-            mv = maximum(mv, load(z, c, lanes, fill: -.infinity))
+            mv = maximum(mv, load(z, c, lanes, fill: -.infinity, slack: slack))
             c += lanes
         }
         var m = -T.infinity
         for k in mv.indices where mv[k] > m { m = mv[k] }
         let mV = V(repeating: m)
-        var sumExp = V.zero, sumA = V.zero, sumAU = V.zero
+        // S = 1 + R with R = (terms below the maximum) + (number of maximal classes - 1):
+        // the maximum's term 1 is kept out of the sums, which would round R's small terms away.
+        var below = V.zero, maximal = V.zero, sumA = V.zero, sumAU = V.zero
         c = 0
         while c < classes {
             let lanes = Swift.min(V.scalarCount, classes - c)
-            let u = load(z, c, lanes, fill: -.infinity) - mV
+            let u = load(z, c, lanes, fill: -.infinity, slack: slack) - mV
             let ac = a(c, lanes)
             let e = exp(u)
-            if let exponentials { store(e, exponentials, c, lanes) }
-            sumExp += e
+            if let exponentials { store(e, exponentials, c, lanes, slack: slack) }
+            let isMaximal = u .== V.zero
+            below += e.replacing(with: 0, where: isMaximal)
+            maximal += V.zero.replacing(with: 1, where: isMaximal)
             sumA += ac
             sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
             c += lanes
@@ -83,12 +92,14 @@ public enum SoftmaxCrossEntropy {
             total += Double(oneHot.weight)
             weightedShift += Double(oneHot.weight) * Double(z[oneHot.index] - m)
         }
-        return RowSums(max: Double(m), sum: sumExp.sumInDouble, total: total, weightedShift: weightedShift)
+        return RowSums(max: Double(m), rest: below.sumInDouble + (maximal.sumInDouble - 1), total: total,
+                       weightedShift: weightedShift)
     }
 
     /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`, for the
     /// coefficients of ``rowSums(_:classes:dense:oneHot:keepingExponentialsIn:)``; the one-hot
-    /// part is subtracted from its one gradient entry after the sweep. With the
+    /// part is subtracted from its one gradient entry after the sweep; `slack` as there, for
+    /// `exponentials`, `grad` and `hess`. With the
     /// `exponentials` the first pass kept, p = e^(z - m) / S costs a multiplication instead of
     /// an exponential; without them p = e^((z - m) - log S).
     @inlinable
@@ -96,7 +107,7 @@ public enum SoftmaxCrossEntropy {
         _ z: UnsafePointer<T>, classes: Int, sums: RowSums, scale: T,
         dense a: (Int, Int) -> T.Vector, oneHot: (index: Int, weight: T),
         grad: UnsafeMutablePointer<T>?, hess: UnsafeMutablePointer<T>?,
-        exponentials: UnsafePointer<T>? = nil
+        exponentials: UnsafePointer<T>? = nil, slack: Int = 0
     ) {
         typealias V = T.Vector
         // z - m is exact near the maximum; subtracting log S separately keeps p accurate
@@ -109,10 +120,10 @@ public enum SoftmaxCrossEntropy {
         var c = 0
         while c < classes {
             let lanes = Swift.min(V.scalarCount, classes - c)
-            let p = exponentials.map { load($0, c, lanes) * inverseS }
-                ?? exp((load(z, c, lanes, fill: -.infinity) - m) - logS)
-            if let grad { store(s * (total * p - a(c, lanes)), grad, c, lanes) }
-            if let hess { store(s * total * p * (1 - p), hess, c, lanes) }
+            let p = exponentials.map { load($0, c, lanes, fill: 0, slack: slack) * inverseS }
+                ?? exp((load(z, c, lanes, fill: -.infinity, slack: slack) - m) - logS)
+            if let grad { store(s * (total * p - a(c, lanes)), grad, c, lanes, slack: slack) }
+            if let hess { store(s * total * p * (1 - p), hess, c, lanes, slack: slack) }
             c += lanes
         }
         if let grad, oneHot.weight != 0 { grad[oneHot.index] -= scale * oneHot.weight }
