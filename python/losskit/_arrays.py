@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _native
+
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -122,8 +124,14 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
     return contiguous(array, dtype)
 
 
-def results(loss: Any, grad: np.ndarray | None, hess: np.ndarray | None) -> Any:
-    """`loss`, `(loss, grad)`, `(loss, hess)` or `(loss, grad, hess)` as requested."""
-    if hess is None:
-        return loss if grad is None else (loss, grad)
-    return (loss, hess) if grad is None else (loss, grad, hess)
+def new_output(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A fresh C-contiguous output array (per-element losses, gradient, Hessian), contents
+    undefined. The elementwise and cross-entropy paths allocate every output here, so an
+    allocation policy is one function. `np.empty` is the fastest allocator numpy has (about
+    65 ns; `np.empty_like` about 120 ns)."""
+    return np.empty(shape, dtype)
+
+
+# `loss`, `(loss, grad)`, `(loss, hess)` or `(loss, grad, hess)` as requested (None marks a
+# derivative not asked for). Implemented once, in the shim, whose fast paths build it too.
+results = _native.results

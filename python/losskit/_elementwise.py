@@ -6,7 +6,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _native
-from ._arrays import (as_input, as_like, as_real, check_flag, reduction_code, results,
+from ._arrays import (as_input, as_like, as_real, check_flag, new_output, reduction_code, results,
                       sample_weight_for)
 from ._catalogue import loss_id
 
@@ -63,14 +63,14 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
             raise ValueError(f"{column_name}: expected a scalar, shape ({last},) or {x.shape}, got {c.shape}")
         c = c.reshape(-1)
 
-    losses = np.empty_like(x) if code == 0 else None
-    g = np.empty_like(x) if want_grad else None
-    h = np.empty_like(x) if want_hess else None
+    losses = new_output(x.shape, x.dtype) if code == 0 else None
+    g = new_output(x.shape, x.dtype) if want_grad else None
+    h = new_output(x.shape, x.dtype) if want_hess else None
     if not want_params:
         value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
         return results(losses if code == 0 else value, g, h)
     pg = np.zeros(len(values))
-    cg = np.empty_like(x) if c is not None else None
+    cg = new_output(x.shape, x.dtype) if c is not None else None
     value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h, pg, cg)
     derivatives: dict[str, Any] = {n: float(d) for (n, _), d in zip(params, pg)}
     if cg is not None:

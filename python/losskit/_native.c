@@ -192,6 +192,26 @@ static int check_nargs(const char *function, Py_ssize_t nargs, Py_ssize_t expect
     return -1;
 }
 
+/* The result convention of every loss function, in one place for the Python layer (its
+ * `_arrays.results` is this function) and the shim: the loss alone, or (loss, grad),
+ * (loss, hess) or (loss, grad, hess) for the derivatives asked for, None marking one not asked
+ * for. A new reference, or NULL. */
+static PyObject *make_results(PyObject *loss, PyObject *grad, PyObject *hess) {
+    if (hess == Py_None) return grad == Py_None ? Py_NewRef(loss) : PyTuple_Pack(2, loss, grad);
+    return grad == Py_None ? PyTuple_Pack(2, loss, hess) : PyTuple_Pack(3, loss, grad, hess);
+}
+
+PyDoc_STRVAR(results_doc,
+"results(loss, grad, hess) -> loss | tuple\n\n"
+"The result convention of every loss function: loss, (loss, grad), (loss, hess) or\n"
+"(loss, grad, hess), as grad and hess are None or not.");
+
+static PyObject *results(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (check_nargs("results", nargs, 3)) return NULL;
+    return make_results(args[0], args[1], args[2]);
+}
+
 #define N_ELEMENTWISE_BUFFERS 8
 
 PyDoc_STRVAR(elementwise_doc,
@@ -637,6 +657,7 @@ static PyMethodDef methods[] = {
     {"ntxent", (PyCFunction)(void (*)(void))ntxent, METH_FASTCALL, ntxent_doc},
     {"ctc", (PyCFunction)(void (*)(void))ctc, METH_FASTCALL, ctc_doc},
     {"overlap", (PyCFunction)(void (*)(void))overlap, METH_FASTCALL, overlap_doc},
+    {"results", (PyCFunction)(void (*)(void))results, METH_FASTCALL, results_doc},
     {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},

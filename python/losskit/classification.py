@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._arrays import (as_array, as_input, as_int, as_like, as_real, check_flag, reduction_code,
-                      results)
+from ._arrays import (as_array, as_input, as_int, as_like, as_real, check_flag, new_output,
+                      reduction_code, results)
 
 __all__ = ["cross_entropy"]
 
@@ -80,9 +80,9 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
         spread = rows // max(sample_shape[0], 1)
         row_weight = np.ascontiguousarray(np.repeat(s, spread)) if spread != 1 else s
 
-    losses = np.empty(rows, x.dtype) if code == 0 else None
-    g = np.empty((rows, classes), x.dtype) if want_grad else None
-    h = np.empty((rows, classes), x.dtype) if want_hess else None
+    losses = new_output((rows,), x.dtype) if code == 0 else None
+    g = new_output((rows, classes), x.dtype) if want_grad else None
+    h = new_output((rows, classes), x.dtype) if want_hess else None
     value = _native.cross_entropy(rows, classes, logits, index, probability, class_weight, row_weight,
                                   ignore, smoothing, code, losses, g, h)
 
