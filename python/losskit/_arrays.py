@@ -124,12 +124,18 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
     return contiguous(array, dtype)
 
 
-def new_output(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A fresh C-contiguous output array (per-element losses, gradient, Hessian), contents
-    undefined. The elementwise and cross-entropy paths allocate every output here, so an
-    allocation policy is one function. `np.empty` is the fastest allocator numpy has (about
-    65 ns; `np.empty_like` about 120 ns)."""
-    return np.empty(shape, dtype)
+# new_output(shape, dtype): a fresh C-contiguous output array (per-element losses, gradient,
+# Hessian), contents undefined. The elementwise and cross-entropy paths allocate every output
+# with it, the shim's plain-call fast paths included (through PLAIN), so an allocation policy
+# is this one function. It is `np.empty` itself, the fastest allocator numpy has (about 65 ns;
+# `np.empty_like` about 120 ns): a Python function wrapping it would add about 60 ns per output,
+# a tenth of a plain 32-element call.
+new_output = np.empty
+
+# What the shim's plain-call fast paths (`_native.elementwise_plain`, `cross_entropy_plain`)
+# must know of this layer: the array type they accept (exactly; subclasses take the general
+# path), the reduction codes, the computation dtypes by lk_dtype code and the allocator.
+PLAIN = (np.ndarray, REDUCTIONS, (_FLOAT32, _FLOAT64), new_output)
 
 
 # `loss`, `(loss, grad)`, `(loss, hess)` or `(loss, grad, hess)` as requested (None marks a

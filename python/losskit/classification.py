@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._arrays import (as_array, as_input, as_int, as_like, as_real, check_flag, new_output,
+from ._arrays import (PLAIN, as_array, as_input, as_int, as_like, as_real, check_flag, new_output,
                       reduction_code, results)
 
 __all__ = ["cross_entropy"]
@@ -38,6 +38,15 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
     (PyTorch returns NaN). A class index outside [0, C) that is not `ignore_index` raises
     IndexError. A class with zero coefficient contributes nothing even if its logit is -inf.
     """
+    if weight is None and sample_weight is None:
+        # Plain arguments ((C,) or (N, C) exact C-contiguous float32/float64 logits, int64 class
+        # indices or probabilities of the logits' dtype, an int ignore_index, a float or int
+        # label_smoothing, a reduction name, True/False flags) go straight to the kernel through
+        # the shim (see `_elementwise.evaluate`); anything else takes the general path below.
+        result = _native.cross_entropy_plain(input, target, ignore_index, label_smoothing, reduction, grad,
+                                             hess, PLAIN)
+        if result is not NotImplemented:
+            return result
     x = as_input(input)
     if x.ndim == 0:
         raise ValueError("input: expected logits of shape (C,), (N, C) or (N, C, d1, ...), got a scalar")
