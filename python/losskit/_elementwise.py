@@ -8,17 +8,21 @@ import numpy as np
 from . import _native
 from ._arrays import (PLAIN, as_input, as_like, as_real, check_flag, new_output, reduction_code, results,
                       sample_weight_for)
-from ._catalogue import loss_id
+from ._catalogue import LOSS_IDS, loss_id
 
 WEIGHTING_NORMALIZED = 0
 WEIGHTING_RESCALE = 1
 
 
-def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (), *,
-             reduction: str, sample_weight: Any, grad: bool, hess: bool,
+def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (),
+             reduction: str = "mean", sample_weight: Any = None, grad: bool = False, hess: bool = False,
              weight: Any = None, column: Any = None, column_name: str = "",
              grad_params: bool = False) -> Any:
     """Validates and converts the arguments, calls the kernel, and shapes the results.
+
+    Callers pass everything after `params` by keyword. (The parameters are not keyword-only
+    because CPython fills a missing keyword-only argument from a dict, a positional one from a
+    tuple: 25 ns less on every call, 3% of a plain 32-element call.)
 
     `weight` (PyTorch's rescaling weight, broadcastable to the input) and `sample_weight`
     (per element or per sample, normalising the mean) are mutually exclusive. `column` is a
@@ -36,7 +40,7 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
         # through the shim, which checks them on the buffers it acquires anyway: a small call
         # then costs about a microsecond. Anything else comes back NotImplemented and takes the
         # general path below, the one place of the conversion rules and error messages.
-        result = _native.elementwise_plain(loss_id(name), params, input, target, reduction, grad, hess, PLAIN)
+        result = _native.elementwise_plain(LOSS_IDS[name], params, input, target, reduction, grad, hess, PLAIN)
         if result is not NotImplemented:
             return result
     x = as_input(input)
