@@ -6,20 +6,23 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _native
-from ._arrays import (as_input, as_like, as_real, check_flag, reduction_code, results,
+from ._arrays import (PLAIN, as_input, as_like, as_real, check_flag, new_output, reduction_code, results,
                       sample_weight_for)
-from ._catalogue import loss_id
-from ._outputs import output
+from ._catalogue import LOSS_IDS, loss_id
 
 WEIGHTING_NORMALIZED = 0
 WEIGHTING_RESCALE = 1
 
 
-def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (), *,
-             reduction: str, sample_weight: Any, grad: bool, hess: bool,
+def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (),
+             reduction: str = "mean", sample_weight: Any = None, grad: bool = False, hess: bool = False,
              weight: Any = None, column: Any = None, column_name: str = "",
              grad_params: bool = False) -> Any:
     """Validates and converts the arguments, calls the kernel, and shapes the results.
+
+    Callers pass everything after `params` by keyword. (The parameters are not keyword-only
+    because CPython fills a missing keyword-only argument from a dict, a positional one from a
+    tuple: 25 ns less on every call, 3% of a plain 32-element call.)
 
     `weight` (PyTorch's rescaling weight, broadcastable to the input) and `sample_weight`
     (per element or per sample, normalising the mean) are mutually exclusive. `column` is a
@@ -31,6 +34,15 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
     `column_name` maps to the per-element derivatives with respect to the column values (an
     array of the input's shape; the caller sums those that share a value).
     """
+    if sample_weight is None and weight is None and column is None and grad_params is False:
+        # Plain arguments (exact C-contiguous float32/float64 arrays of one shape and dtype, a
+        # reduction name, True/False flags, float or int parameters) go straight to the kernel
+        # through the shim, which checks them on the buffers it acquires anyway: a small call
+        # then costs about a microsecond. Anything else comes back NotImplemented and takes the
+        # general path below, the one place of the conversion rules and error messages.
+        result = _native.elementwise_plain(LOSS_IDS[name], params, input, target, reduction, grad, hess, PLAIN)
+        if result is not NotImplemented:
+            return result
     x = as_input(input)
     y = as_like(target, "target", x.dtype)
     if y.shape != x.shape:
@@ -64,14 +76,14 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
             raise ValueError(f"{column_name}: expected a scalar, shape ({last},) or {x.shape}, got {c.shape}")
         c = c.reshape(-1)
 
-    losses = output(x.shape, x.dtype) if code == 0 else None
-    g = output(x.shape, x.dtype) if want_grad else None
-    h = output(x.shape, x.dtype) if want_hess else None
+    losses = new_output(x.shape, x.dtype) if code == 0 else None
+    g = new_output(x.shape, x.dtype) if want_grad else None
+    h = new_output(x.shape, x.dtype) if want_hess else None
     if not want_params:
         value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
         return results(losses if code == 0 else value, g, h)
     pg = np.zeros(len(values))
-    cg = output(x.shape, x.dtype) if c is not None else None
+    cg = new_output(x.shape, x.dtype) if c is not None else None
     value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h, pg, cg)
     derivatives: dict[str, Any] = {n: float(d) for (n, _), d in zip(params, pg)}
     if cg is not None:

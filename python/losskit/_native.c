@@ -4,8 +4,9 @@
  * It takes PEP 3118 buffers (numpy arrays prepared by the Python layer), checks that their
  * element types and lengths agree with what the C ABI will be told, releases the GIL for the
  * call and turns a failing status into an exception carrying the library's message. It
- * allocates nothing: the Python layer passes the output arrays in. Built against the limited
- * API, so one abi3 binary serves CPython 3.11 and later.
+ * allocates nothing itself: the Python layer passes the output arrays in, or (the plain-call
+ * fast paths, see "Plain calls" below) its allocator. Built against the limited API, so one
+ * abi3 binary serves CPython 3.11 and later.
  */
 #ifndef Py_LIMITED_API
 #define Py_LIMITED_API 0x030B0000
@@ -192,6 +193,363 @@ static int check_nargs(const char *function, Py_ssize_t nargs, Py_ssize_t expect
     return -1;
 }
 
+/* Releasing the GIL around a library call and taking it back costs about 20 ns on a quiet
+ * machine, and more when other threads wait for it: more than an elementwise or cross-entropy
+ * call on a few hundred values computes. Such calls below KEEP_GIL_BELOW values keep the GIL
+ * (they take at most a few microseconds); larger ones let other Python threads run meanwhile. */
+#define KEEP_GIL_BELOW 4096
+
+static PyThreadState *release_gil_for(Py_ssize_t values) { return values < KEEP_GIL_BELOW ? NULL : PyEval_SaveThread(); }
+static void retake_gil(PyThreadState *state) {
+    if (state) PyEval_RestoreThread(state);
+}
+
+/* The result convention of every loss function, in one place for the Python layer (its
+ * `_arrays.results` is this function) and the shim: the loss alone, or (loss, grad),
+ * (loss, hess) or (loss, grad, hess) for the derivatives asked for, None marking one not asked
+ * for. A new reference, or NULL. */
+static PyObject *make_results(PyObject *loss, PyObject *grad, PyObject *hess) {
+    if (hess == Py_None) return grad == Py_None ? Py_NewRef(loss) : PyTuple_Pack(2, loss, grad);
+    return grad == Py_None ? PyTuple_Pack(2, loss, hess) : PyTuple_Pack(3, loss, grad, hess);
+}
+
+PyDoc_STRVAR(results_doc,
+"results(loss, grad, hess) -> loss | tuple\n\n"
+"The result convention of every loss function: loss, (loss, grad), (loss, hess) or\n"
+"(loss, grad, hess), as grad and hess are None or not.");
+
+static PyObject *results(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (check_nargs("results", nargs, 3)) return NULL;
+    return make_results(args[0], args[1], args[2]);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Plain calls: the fast path of the common case (issue 3, small-call overhead).
+ *
+ * Most calls pass exact numpy arrays that are C-contiguous, native float32 or float64 (class
+ * indices: int64) and shaped as the loss expects, with no weights, a reduction name and
+ * True/False flags. On a few dozen elements the Python layer's conversions (np.asarray, the
+ * dtype rule, attribute access, shape checks) cost several times the computation. A *_plain
+ * entry point takes such a call's arguments as the user gave them, decides from the buffers it
+ * acquires anyway whether they are plain, allocates the outputs with the Python layer's
+ * allocator and makes the very library call the general path would make. For anything that is
+ * not plain it returns NotImplemented, raising nothing and holding nothing, and the caller takes
+ * its general path, which alone owns every conversion rule and error message.
+ * ------------------------------------------------------------------------------------------- */
+
+#define NOT_PLAIN (-3)
+
+/* What the Python layer tells a plain call (`_arrays.PLAIN`, a tuple passed on every call, so
+ * the shim keeps no state): its array type (numpy.ndarray; subclasses such as masked arrays are
+ * not plain), its table of reduction names to codes, its dtype objects for LK_FLOAT32 and
+ * LK_FLOAT64, and its output allocators: small_output(shape, dtype) for outputs of fewer than
+ * large_bytes bytes, new_output(shape, dtype) (which recycles large outputs) for the others. */
+typedef struct {
+    PyObject *array_type;
+    PyObject *reductions;
+    PyObject *dtypes[2];
+    PyObject *small_output;
+    PyObject *new_output;
+    Py_ssize_t large_bytes;
+} plain_context;
+
+static int plain_context_arg(PyObject *tuple, plain_context *ctx) {
+    int sized = PyTuple_Check(tuple) && PyTuple_Size(tuple) == 6;
+    PyObject *dtypes = sized ? PyTuple_GetItem(tuple, 2) : NULL;
+    if (!dtypes || !PyTuple_Check(dtypes) || PyTuple_Size(dtypes) != 2) {
+        PyErr_SetString(PyExc_TypeError,
+                        "plain: expected (array_type, reductions, (float32, float64), small_output, new_output, large_bytes)");
+        return -1;
+    }
+    *ctx = (plain_context){PyTuple_GetItem(tuple, 0), PyTuple_GetItem(tuple, 1),
+                           {PyTuple_GetItem(dtypes, LK_FLOAT32), PyTuple_GetItem(dtypes, LK_FLOAT64)},
+                           PyTuple_GetItem(tuple, 3), PyTuple_GetItem(tuple, 4),
+                           PyLong_AsSsize_t(PyTuple_GetItem(tuple, 5))};
+    if (ctx->large_bytes == -1 && PyErr_Occurred()) PyErr_Clear();
+    if (PyType_Check(ctx->array_type) && PyDict_Check(ctx->reductions) && PyCallable_Check(ctx->small_output) &&
+        PyCallable_Check(ctx->new_output) && ctx->large_bytes >= 0) return 0;
+    PyErr_SetString(PyExc_TypeError,
+                    "plain: expected an array type, a dict of reductions, two callable allocators and a size >= 0");
+    return -1;
+}
+
+/* Acquires `obj`'s buffer if `obj` is a plain array: an exact instance of the array type,
+ * C-contiguous, of float32, float64 or int64 in native byte order. Returns its kind
+ * (LK_FLOAT32, LK_FLOAT64 or INT64), or NOT_PLAIN with nothing held and no exception set. */
+static int plain_buffer(arg_buffer *b, PyObject *obj, const plain_context *ctx) {
+    b->held = 0;
+    b->count = 0;
+    if ((PyObject *)Py_TYPE(obj) != ctx->array_type) return NOT_PLAIN;
+    /* Strides, not PyBUF_C_CONTIGUOUS: numpy refuses a strided array with an exception, which
+     * costs more than the check below. */
+    if (PyObject_GetBuffer(obj, &b->view, PyBUF_RECORDS_RO) != 0) {
+        PyErr_Clear(); /* a dtype the buffer protocol cannot describe, e.g. datetime64 */
+        return NOT_PLAIN;
+    }
+    b->held = 1;
+    int kind = buffer_kind(&b->view);
+    if (kind == -2 || !PyBuffer_IsContiguous(&b->view, 'C')) {
+        release(b);
+        return NOT_PLAIN;
+    }
+    b->count = b->view.len / b->view.itemsize;
+    return kind;
+}
+
+static int same_shape(const Py_buffer *a, const Py_buffer *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+/* The code of a reduction name in the table, or -1 if `name` is not an exact str in it. */
+static int plain_reduction(PyObject *name, const plain_context *ctx) {
+    if (!PyUnicode_CheckExact(name)) return -1;
+    PyObject *code = PyDict_GetItemWithError(ctx->reductions, name); /* borrowed */
+    long value = code ? PyLong_AsLong(code) : -1;
+    if (value < 0 || value > INT32_MAX) {
+        PyErr_Clear();
+        return -1;
+    }
+    return (int)value;
+}
+
+/* True or False as 1 or 0; -1 for anything else (numpy booleans take the general path). */
+static int plain_flag(PyObject *obj) { return obj == Py_True ? 1 : obj == Py_False ? 0 : -1; }
+
+/* An exact float, or an exact int that fits a double, as the double `as_real` makes of it.
+ * Returns 1, or 0 for anything else (no exception set). */
+static int plain_real(PyObject *obj, double *out) {
+    if (PyFloat_CheckExact(obj)) {
+        *out = PyFloat_AsDouble(obj);
+        return 1;
+    }
+    if (!PyLong_CheckExact(obj)) return 0;
+    *out = PyLong_AsDouble(obj); /* correctly rounded, as float(int) */
+    if (*out == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear(); /* too large: `as_real` makes it ±inf, which the library refuses */
+        return 0;
+    }
+    return 1;
+}
+
+/* An exact int in the int64 range. Returns 1, or 0 for anything else (no exception set). */
+static int plain_int64(PyObject *obj, long long *out) {
+    if (!PyLong_CheckExact(obj)) return 0;
+    *out = PyLong_AsLongLong(obj);
+    if (*out == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+/* The values of a list or tuple of (name, value) pairs, if every value is plain (plain_real)
+ * and there are at most `max`. Returns 1, or 0 for anything else (no exception set). */
+static int plain_params(PyObject *pairs, Py_ssize_t max, double *values, Py_ssize_t *count) {
+    int list = PyList_CheckExact(pairs);
+    if (!list && !PyTuple_CheckExact(pairs)) return 0;
+    *count = list ? PyList_Size(pairs) : PyTuple_Size(pairs);
+    if (*count > max) return 0;
+    for (Py_ssize_t i = 0; i < *count; i++) {
+        PyObject *pair = list ? PyList_GetItem(pairs, i) : PyTuple_GetItem(pairs, i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_Size(pair) != 2 || !plain_real(PyTuple_GetItem(pair, 1), &values[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* One output of a plain call: the array (a new reference, or NULL when not asked for) and its
+ * buffer. */
+typedef struct {
+    PyObject *array;
+    arg_buffer b;
+} plain_output;
+
+/* The shape of an array from the first `ndim` extents of its buffer, as a tuple. */
+static PyObject *shape_tuple(const Py_buffer *view, int ndim) {
+    PyObject *shape = PyTuple_New(ndim);
+    for (int i = 0; shape && i < ndim; i++) {
+        PyObject *extent = PyLong_FromSsize_t(view->shape[i]);
+        if (!extent || PyTuple_SetItem(shape, i, extent) != 0) Py_CLEAR(shape);
+    }
+    return shape;
+}
+
+/* Allocates output `o` if `wanted`, as small_output(shape, dtype) or new_output(shape, dtype) by
+ * its size (see plain_context), and acquires its buffer, which must be writable and hold `count`
+ * elements of `kind`. Returns 0, or -1 with an exception set and nothing held. */
+static int new_plain_output(plain_output *o, int wanted, const plain_context *ctx, PyObject *shape,
+                            PyObject *dtype, int kind, Py_ssize_t count) {
+    if (!wanted) return 0;
+    Py_ssize_t itemsize = kind == LK_FLOAT32 ? 4 : 8;
+    PyObject *allocate = count >= (ctx->large_bytes + itemsize - 1) / itemsize ? ctx->new_output : ctx->small_output;
+    o->array = PyObject_CallFunctionObjArgs(allocate, shape, dtype, NULL);
+    if (o->array && acquire(&o->b, o->array, kind, count, 1) == 0) return 0;
+    Py_CLEAR(o->array);
+    return -1;
+}
+
+static void *output_ptr(plain_output *o) { return ptr(&o->b); }
+static PyObject *output_or_none(plain_output *o) { return o->array ? o->array : Py_None; }
+
+static void drop_outputs(plain_output *o, int n) {
+    for (int i = 0; i < n; i++) {
+        release(&o[i].b);
+        Py_CLEAR(o[i].array);
+    }
+}
+
+enum { OUT_LOSSES, OUT_GRAD, OUT_HESS, N_OUTPUTS };
+
+/* The outputs of a plain call as asked for: losses for reduction 'none' (`n_losses` of them,
+ * shaped as the first `losses_ndim` extents of `like`), gradient and Hessian (shaped as `like`),
+ * all holding elements of `kind`, like `like`. Returns 0, or -1 with an exception set and nothing
+ * held. */
+static int new_plain_outputs(plain_output *o, const plain_context *ctx, const arg_buffer *like, int kind,
+                             int losses_ndim, Py_ssize_t n_losses, int reduction, int grad, int hess) {
+    static const char *names[N_OUTPUTS] = {"losses", "grad", "hess"};
+    for (int i = 0; i < N_OUTPUTS; i++) o[i] = (plain_output){NULL, {names[i]}};
+    if (reduction != LK_REDUCTION_NONE && !grad && !hess) return 0;
+    PyObject *dtype = ctx->dtypes[kind];
+    PyObject *shape = shape_tuple(&like->view, like->view.ndim);
+    PyObject *losses_shape = shape && reduction == LK_REDUCTION_NONE ? shape_tuple(&like->view, losses_ndim) : NULL;
+    int failed = !shape || (reduction == LK_REDUCTION_NONE && !losses_shape) ||
+             new_plain_output(&o[OUT_LOSSES], reduction == LK_REDUCTION_NONE, ctx, losses_shape, dtype, kind, n_losses) ||
+             new_plain_output(&o[OUT_GRAD], grad, ctx, shape, dtype, kind, like->count) ||
+             new_plain_output(&o[OUT_HESS], hess, ctx, shape, dtype, kind, like->count);
+    Py_XDECREF(shape);
+    Py_XDECREF(losses_shape);
+    if (failed) drop_outputs(o, N_OUTPUTS);
+    return failed ? -1 : 0;
+}
+
+/* Releases the outputs' buffers and returns the call's result (make_results), or raises the
+ * library's error. */
+static PyObject *plain_results(plain_output *o, lk_status status, int reduction, double loss) {
+    for (int i = 0; i < N_OUTPUTS; i++) release(&o[i].b);
+    PyObject *result = NULL;
+    if (status != LK_OK) {
+        raise_status(status);
+    } else {
+        PyObject *value = reduction == LK_REDUCTION_NONE ? Py_NewRef(o[OUT_LOSSES].array) : PyFloat_FromDouble(loss);
+        if (value) result = make_results(value, output_or_none(&o[OUT_GRAD]), output_or_none(&o[OUT_HESS]));
+        Py_XDECREF(value);
+    }
+    drop_outputs(o, N_OUTPUTS);
+    return result;
+}
+
+PyDoc_STRVAR(elementwise_plain_doc,
+"elementwise_plain(loss_id, params, input, target, reduction, grad, hess, plain)\n"
+"    -> loss | tuple | NotImplemented\n\n"
+"The fast path of a plain elementwise call (no weight, sample weight or column). plain is\n"
+"(array_type, reductions, (float32, float64), small_output, new_output, large_bytes). Plain\n"
+"arguments: input and target exact array_type instances, C-contiguous, of one shape and one\n"
+"native float32 or float64 type; params a list or tuple of (name, value) pairs with float or\n"
+"int values; reduction a str key of reductions (a dict of names to codes); grad and hess True\n"
+"or False. Calls lk_elementwise with outputs from small_output(shape, dtype), or from\n"
+"new_output(shape, dtype) for outputs of large_bytes bytes or more, and returns\n"
+"results(loss, grad, hess). Returns NotImplemented, raising nothing, when an argument is not\n"
+"plain.");
+
+static PyObject *elementwise_plain(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    long long loss_id;
+    plain_context ctx;
+    if (check_nargs("elementwise_plain", nargs, 8) || int32_arg(args, 0, "loss_id", &loss_id) ||
+        plain_context_arg(args[7], &ctx))
+        return NULL;
+    double values[MAX_PARAMS];
+    Py_ssize_t n_params;
+    int reduction = plain_reduction(args[4], &ctx), grad = plain_flag(args[5]), hess = plain_flag(args[6]);
+    if (reduction < 0 || grad < 0 || hess < 0 || !plain_params(args[1], MAX_PARAMS, values, &n_params))
+        Py_RETURN_NOTIMPLEMENTED;
+    arg_buffer input = {"input"}, target = {"target"};
+    int kind = plain_buffer(&input, args[2], &ctx);
+    if ((kind != LK_FLOAT32 && kind != LK_FLOAT64) || plain_buffer(&target, args[3], &ctx) != kind ||
+        !same_shape(&input.view, &target.view)) {
+        release(&input);
+        release(&target);
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    Py_ssize_t n = input.count;
+    plain_output out[N_OUTPUTS];
+    if (new_plain_outputs(out, &ctx, &input, kind, input.view.ndim, n, reduction, grad, hess) != 0) {
+        release(&input);
+        release(&target);
+        return NULL;
+    }
+    double loss = 0.0;
+    PyThreadState *unlocked = release_gil_for(n);
+    lk_status status = lk_elementwise((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, input.view.buf,
+                            target.view.buf, NULL, 0, LK_WEIGHTING_NORMALIZED, NULL, 0, (lk_reduction)reduction,
+                            &loss, output_ptr(&out[OUT_LOSSES]), output_ptr(&out[OUT_GRAD]),
+                            output_ptr(&out[OUT_HESS]));
+    retake_gil(unlocked);
+    release(&input);
+    release(&target);
+    return plain_results(out, status, reduction, loss);
+}
+
+PyDoc_STRVAR(cross_entropy_plain_doc,
+"cross_entropy_plain(input, target, ignore_index, label_smoothing, reduction, grad, hess, plain)\n"
+"    -> loss | tuple | NotImplemented\n\n"
+"The fast path of a plain cross-entropy call (no weight or sample weight), plain as for\n"
+"elementwise_plain. Plain arguments: input an exact array_type instance, C-contiguous, native\n"
+"float32 or float64, of shape (C,) or (N, C); target such an array of int64 class indices, shape\n"
+"() or (N,), or of probabilities like input; ignore_index an int, label_smoothing a float or\n"
+"int, reduction a str key of reductions, grad and hess True or False. Calls lk_cross_entropy\n"
+"with outputs allocated as by elementwise_plain and returns results(loss, grad, hess).\n"
+"Returns NotImplemented, raising nothing, when an argument is not plain.");
+
+static PyObject *cross_entropy_plain(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    plain_context ctx;
+    if (check_nargs("cross_entropy_plain", nargs, 8) || plain_context_arg(args[7], &ctx)) return NULL;
+    long long ignore_index;
+    double label_smoothing;
+    int reduction = plain_reduction(args[4], &ctx), grad = plain_flag(args[5]), hess = plain_flag(args[6]);
+    if (reduction < 0 || grad < 0 || hess < 0 || !plain_int64(args[2], &ignore_index) ||
+        !plain_real(args[3], &label_smoothing))
+        Py_RETURN_NOTIMPLEMENTED;
+    arg_buffer input = {"input"}, target = {"target"};
+    int kind = plain_buffer(&input, args[0], &ctx);
+    int ndim = input.held ? input.view.ndim : 0;
+    if ((kind != LK_FLOAT32 && kind != LK_FLOAT64) || ndim < 1 || ndim > 2) {
+        release(&input);
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    /* (C,) is one unbatched row, (N, C) N rows: the kernel's layout already. */
+    Py_ssize_t classes = input.view.shape[ndim - 1], rows = ndim == 2 ? input.view.shape[0] : 1;
+    int target_kind = plain_buffer(&target, args[1], &ctx);
+    int index = target_kind == INT64 && target.view.ndim == ndim - 1 && (ndim == 1 || target.view.shape[0] == rows);
+    int probability = target_kind == kind && same_shape(&input.view, &target.view);
+    if (!index && !probability) {
+        release(&input);
+        release(&target);
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    plain_output out[N_OUTPUTS];
+    if (new_plain_outputs(out, &ctx, &input, kind, ndim - 1, rows, reduction, grad, hess) != 0) {
+        release(&input);
+        release(&target);
+        return NULL;
+    }
+    double loss = 0.0;
+    PyThreadState *unlocked = release_gil_for(input.count);
+    lk_status status = lk_cross_entropy(kind, (size_t)rows, (size_t)classes, input.view.buf, index ? target.view.buf : NULL,
+                              probability ? target.view.buf : NULL, NULL, NULL, (int64_t)ignore_index,
+                              label_smoothing, (lk_reduction)reduction, &loss, output_ptr(&out[OUT_LOSSES]),
+                              output_ptr(&out[OUT_GRAD]), output_ptr(&out[OUT_HESS]));
+    retake_gil(unlocked);
+    release(&input);
+    release(&target);
+    return plain_results(out, status, reduction, loss);
+}
+
 #define N_ELEMENTWISE_BUFFERS 8
 
 PyDoc_STRVAR(elementwise_doc,
@@ -236,7 +594,7 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
 
     double loss = 0.0;
     lk_status status;
-    Py_BEGIN_ALLOW_THREADS
+    PyThreadState *unlocked = release_gil_for(n);
     if (param_grad.held || b[7].held)
         status = lk_elementwise_param_grad(
             (int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
@@ -247,7 +605,7 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
                                 ptr(&b[1]), ptr(&b[2]), (size_t)b[2].count, (lk_weighting)weighting, ptr(&b[3]),
                                 (size_t)b[3].count, (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]),
                                 ptr(&b[6]));
-    Py_END_ALLOW_THREADS
+    retake_gil(unlocked);
     release_all(b, N_ELEMENTWISE_BUFFERS);
     release(&param_grad);
     if (status != LK_OK) return raise_status(status);
@@ -285,12 +643,11 @@ static PyObject *cross_entropy(PyObject *self, PyObject *const *args, Py_ssize_t
     if (kind < 0) return NULL;
 
     double loss = 0.0;
-    lk_status status;
-    Py_BEGIN_ALLOW_THREADS
-    status = lk_cross_entropy(kind, (size_t)rows, (size_t)classes, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
+    PyThreadState *unlocked = release_gil_for(cells);
+    lk_status status = lk_cross_entropy(kind, (size_t)rows, (size_t)classes, ptr(&b[0]), ptr(&b[1]), ptr(&b[2]),
                               ptr(&b[3]), ptr(&b[4]), (int64_t)ignore_index, label_smoothing,
                               (lk_reduction)reduction, &loss, ptr(&b[5]), ptr(&b[6]), ptr(&b[7]));
-    Py_END_ALLOW_THREADS
+    retake_gil(unlocked);
     release_all(b, N_CE_BUFFERS);
     if (status != LK_OK) return raise_status(status);
     return PyFloat_FromDouble(loss);
@@ -637,6 +994,9 @@ static PyMethodDef methods[] = {
     {"ntxent", (PyCFunction)(void (*)(void))ntxent, METH_FASTCALL, ntxent_doc},
     {"ctc", (PyCFunction)(void (*)(void))ctc, METH_FASTCALL, ctc_doc},
     {"overlap", (PyCFunction)(void (*)(void))overlap, METH_FASTCALL, overlap_doc},
+    {"elementwise_plain", (PyCFunction)(void (*)(void))elementwise_plain, METH_FASTCALL, elementwise_plain_doc},
+    {"cross_entropy_plain", (PyCFunction)(void (*)(void))cross_entropy_plain, METH_FASTCALL, cross_entropy_plain_doc},
+    {"results", (PyCFunction)(void (*)(void))results, METH_FASTCALL, results_doc},
     {"set_num_threads", set_num_threads, METH_O, "Sets the thread count (lk_set_num_threads)."},
     {"get_num_threads", get_num_threads, METH_NOARGS, "The thread count (lk_get_num_threads)."},
     {"catalogue_json", catalogue_json, METH_NOARGS, "The catalogue as JSON (lk_catalogue_json)."},

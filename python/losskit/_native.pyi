@@ -1,5 +1,5 @@
 """Type stub of the CPython shim over liblosskit.so (see _native.c)."""
-from typing import Any
+from typing import Any, Callable, Sequence
 
 def elementwise(loss_id: int, params: tuple[float, ...], input: Any, target: Any, weight: Any | None,
                 weighting: int, column: Any | None, reduction: int, losses: Any | None,
@@ -18,6 +18,16 @@ def ntxent(n: int, dim: int, embeddings: Any, labels: Any, temperature: float, r
 def ctc(frames: int, batch: int, classes: int, log_probs: Any, targets: Any, target_stride: int,
         input_lengths: Any, target_lengths: Any, blank: int, zero_infinity: int, sample_weight: Any | None,
         reduction: int, losses: Any | None, grad: Any | None, /) -> float: ...
+# plain: (array type, {reduction name: code}, (float32 dtype, float64 dtype),
+#         small_output(shape, dtype), new_output(shape, dtype), large_bytes)
+Plain = tuple[type, dict[str, int], tuple[Any, Any], Callable[[tuple[int, ...], Any], Any],
+              Callable[[tuple[int, ...], Any], Any], int]
+
+def elementwise_plain(loss_id: int, params: Sequence[tuple[str, Any]], input: Any, target: Any,
+                      reduction: Any, grad: Any, hess: Any, plain: Plain, /) -> Any: ...
+def cross_entropy_plain(input: Any, target: Any, ignore_index: Any, label_smoothing: Any, reduction: Any,
+                        grad: Any, hess: Any, plain: Plain, /) -> Any: ...
+def results(loss: Any, grad: Any | None, hess: Any | None, /) -> Any: ...
 def set_num_threads(n: int, /) -> None: ...
 def get_num_threads() -> int: ...
 def catalogue_json() -> str: ...

@@ -34,7 +34,7 @@ _buffers: list[np.ndarray] = []  # 1-D uint8 buffers, least recently handed out 
 _max_bytes = DEFAULT_MAX_BYTES
 
 
-def output(shape: tuple[int, ...] | int, dtype: np.dtype) -> np.ndarray:
+def new_output(shape: tuple[int, ...] | int, dtype: np.dtype) -> np.ndarray:
     """An uninitialised C-contiguous array for a kernel to fill (see the module docstring)."""
     dtype = np.dtype(dtype)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)

@@ -10,7 +10,7 @@ import numpy as np
 from . import _native
 from ._arrays import as_array, as_input, as_int, as_like, as_real, check_flag, results
 from ._catalogue import loss_id
-from ._outputs import output
+from ._outputs import new_output
 
 ROW_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
 
@@ -106,9 +106,9 @@ def evaluate(name: str, rows: Rows, *, params: Sequence[tuple[str, Any]] = (),
     ignore = as_int(ignore_index, "ignore_index")
     weights = rows.sample_weight(sample_weight)
     n, c = rows.rows, rows.classes
-    losses = (output(n * c if element_losses else n, rows.dtype) if reduction == 0 else None)
-    g = output((n, c), rows.dtype) if want_grad else None
-    h = output((n, c), rows.dtype) if want_hess else None
+    losses = (new_output(n * c if element_losses else n, rows.dtype) if reduction == 0 else None)
+    g = new_output((n, c), rows.dtype) if want_grad else None
+    h = new_output((n, c), rows.dtype) if want_hess else None
     value = _native.rowwise(loss_id(name), values, n, c, rows.matrix, target_index, target_values,
                             class_weight, weights, ignore, reduction, losses, g, h)
     if reduction == 0:

@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._arrays import (as_array, as_input, as_int, as_like, as_real, check_flag, reduction_code,
-                      results)
-from ._outputs import output
+from ._arrays import (PLAIN, as_array, as_input, as_int, as_like, as_real, check_flag, new_output,
+                      reduction_code, results)
 
 __all__ = ["cross_entropy"]
 
@@ -39,6 +38,15 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
     (PyTorch returns NaN). A class index outside [0, C) that is not `ignore_index` raises
     IndexError. A class with zero coefficient contributes nothing even if its logit is -inf.
     """
+    if weight is None and sample_weight is None:
+        # Plain arguments ((C,) or (N, C) exact C-contiguous float32/float64 logits, int64 class
+        # indices or probabilities of the logits' dtype, an int ignore_index, a float or int
+        # label_smoothing, a reduction name, True/False flags) go straight to the kernel through
+        # the shim (see `_elementwise.evaluate`); anything else takes the general path below.
+        result = _native.cross_entropy_plain(input, target, ignore_index, label_smoothing, reduction, grad,
+                                             hess, PLAIN)
+        if result is not NotImplemented:
+            return result
     x = as_input(input)
     if x.ndim == 0:
         raise ValueError("input: expected logits of shape (C,), (N, C) or (N, C, d1, ...), got a scalar")
@@ -81,9 +89,9 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
         spread = rows // max(sample_shape[0], 1)
         row_weight = np.ascontiguousarray(np.repeat(s, spread)) if spread != 1 else s
 
-    losses = output(rows, x.dtype) if code == 0 else None
-    g = output((rows, classes), x.dtype) if want_grad else None
-    h = output((rows, classes), x.dtype) if want_hess else None
+    losses = new_output((rows,), x.dtype) if code == 0 else None
+    g = new_output((rows, classes), x.dtype) if want_grad else None
+    h = new_output((rows, classes), x.dtype) if want_hess else None
     value = _native.cross_entropy(rows, classes, logits, index, probability, class_weight, row_weight,
                                   ignore, smoothing, code, losses, g, h)
 

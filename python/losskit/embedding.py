@@ -16,7 +16,7 @@ import numpy as np
 from . import _native
 from ._arrays import (as_array, as_input, as_like, as_real, check_flag, reduction_code)
 from ._catalogue import loss_id
-from ._outputs import output
+from ._outputs import new_output
 
 __all__ = ["contrastive_loss", "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "ntxent_loss", "triplet_margin_loss"]
@@ -47,8 +47,8 @@ def _evaluate(name: str, params: tuple[float, ...], inputs: list[tuple[Any, str]
         if s.shape != rows_shape:
             raise ValueError(f"sample_weight: expected shape {rows_shape} (one weight per sample), got {s.shape}")
         s = s.reshape(rows)
-    losses = output(rows, dtype) if code == 0 else None
-    grads = [output(rows * dim, dtype) if want_grad else None for _ in range(3)]
+    losses = new_output(rows, dtype) if code == 0 else None
+    grads = [new_output(rows * dim, dtype) if want_grad else None for _ in range(3)]
     padded = arrays + [None] * (3 - len(arrays))
     value = _native.embedding(loss_id(name), params, flags, rows, dim, padded[0], padded[1], padded[2],
                               t, s, code, losses, grads[0] if len(arrays) > 0 else None,
@@ -175,8 +175,8 @@ def ntxent_loss(embeddings: Any, labels: Any, *, temperature: float = 0.07, redu
     code = reduction_code(reduction)
     want_grad = check_flag(grad, "grad")
     n, dim = e.shape
-    losses = output(n, e.dtype) if code == 0 else None
-    g = output((n, dim), e.dtype) if want_grad else None
+    losses = new_output(n, e.dtype) if code == 0 else None
+    g = new_output((n, dim), e.dtype) if want_grad else None
     value = _native.ntxent(n, dim, e, np.ascontiguousarray(lab, dtype=np.int64), as_real(temperature, "temperature"),
                            code, losses, g)
     loss = losses if code == 0 else value

@@ -8,7 +8,7 @@ import numpy as np
 from . import _native
 from ._arrays import as_array, as_input, as_int, as_like, as_real, check_flag, results, sample_weight_for
 from ._catalogue import catalogue
-from ._outputs import output
+from ._outputs import new_output
 from ._rowwise import ROW_REDUCTIONS, Rows
 
 __all__ = ["hybrid_loss"]
@@ -141,10 +141,10 @@ def hybrid_loss(input: Any, target: Any, parts: Sequence[tuple[Any, ...]], *,
             return r.back(a.reshape(rows, classes))
 
     dtype = matrix.dtype
-    losses = output(n_losses, dtype) if code == 0 else None
-    part_losses = output(len(specs) * n_losses, dtype) if code == 0 else None
-    g = output(rows * classes, dtype) if want_grad else None
-    h = output(rows * classes, dtype) if want_hess else None
+    losses = new_output(n_losses, dtype) if code == 0 else None
+    part_losses = new_output(len(specs) * n_losses, dtype) if code == 0 else None
+    g = new_output(rows * classes, dtype) if want_grad else None
+    h = new_output(rows * classes, dtype) if want_hess else None
     total, values_out = _native.hybrid(ids, weights, params, n_params, rows, classes, matrix, index, values,
                                        w, ignore, code, losses, part_losses, g, h)
     if code == 0:

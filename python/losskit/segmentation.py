@@ -46,7 +46,7 @@ import numpy as np
 from . import _native
 from ._arrays import as_array, as_input, as_like, as_real, check_flag, reduction_code, results
 from ._catalogue import loss_id
-from ._outputs import output
+from ._outputs import new_output
 
 __all__ = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss",
            "lovasz_softmax_loss"]
@@ -82,9 +82,9 @@ def _evaluate(name: str, input: Any, target: Any, params: tuple[tuple[str, Any],
                          f"map of the input's shape {x.shape}, got shape {t.shape}")
     w = None if class_weights is None else as_like(class_weights, "class_weights", x.dtype, (classes,))
     s = None if sample_weight is None else as_like(sample_weight, "sample_weight", x.dtype, (batch,))
-    losses = output(batch, x.dtype) if code == 0 else None
-    g = output(x.shape, x.dtype) if want_grad else None
-    h = output(x.shape, x.dtype) if want_hess else None
+    losses = new_output(batch, x.dtype) if code == 0 else None
+    g = new_output(x.shape, x.dtype) if want_grad else None
+    h = new_output(x.shape, x.dtype) if want_hess else None
     value = _native.overlap(loss_id(name), values, batch, classes, spatial, x, index, values_map, w, s,
                             code, losses, g, h)
     return results(losses if code == 0 else value, g, h)

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _native
 from ._arrays import as_array, as_input, as_int, as_like, check_flag, reduction_code
-from ._outputs import output
+from ._outputs import new_output
 
 __all__ = ["ctc_loss"]
 
@@ -81,8 +81,8 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     s = None
     if sample_weight is not None:
         s = as_like(sample_weight, "sample_weight", lp.dtype, want if not unbatched else None).reshape(batch)
-    losses = output(batch, lp.dtype) if code == 0 else None
-    g = output(batched.shape, lp.dtype) if want_grad else None
+    losses = new_output(batch, lp.dtype) if code == 0 else None
+    g = new_output(batched.shape, lp.dtype) if want_grad else None
     value = _native.ctc(frames, batch, classes, np.ascontiguousarray(batched), np.ascontiguousarray(t.reshape(-1)),
                         stride, il, tl, blank_index, int(zero_inf), s, code, losses, g)
     loss = (losses.reshape(()) if unbatched else losses) if code == 0 else value
