@@ -31,16 +31,22 @@ public func lk_elementwise_param_grad(
         // many values params really holds, and copying a huge n_params would trap. Fewer
         // values than the loss has parameters leave the trailing ones at their defaults, so a
         // loss can gain a parameter without breaking a caller compiled before it had one.
-        let specs = type.spec.parameters
+        let spec = type.spec  // one copy of the catalogue entry per call, not one per use
+        let specs = spec.parameters
         guard nParams <= UInt(specs.count) else {
             throw LossKitError(.invalidArgument,
-                "n_params: \(type.spec.name) takes at most \(specs.count) parameter(s), got \(nParams)")
+                "n_params: \(spec.name) takes at most \(specs.count) parameter(s), got \(nParams)")
         }
         let given = Int(nParams)
-        let values = (try required(params, "params", count: given)
-            .map { Array(UnsafeBufferPointer(start: $0, count: given)) } ?? [])
-            + specs[given...].map(\.defaultValue)
-        try type.spec.validate(values)
+        var values = [Double]()
+        if !specs.isEmpty {
+            values.reserveCapacity(specs.count)
+            if let params = try required(params, "params", count: given) {
+                values.append(contentsOf: UnsafeBufferPointer(start: params, count: given))
+            }
+            for parameter in specs[given...] { values.append(parameter.defaultValue) }
+        }
+        try spec.validate(values)
         let reduction = try LossKitCABI.reduction(reduction)
         let weighting = try LossKitCABI.weighting(weighting)
         let input = try required(input, "input", count: count)
@@ -54,22 +60,22 @@ public func lk_elementwise_param_grad(
         if differentiating {
             guard let differentiable else {
                 throw LossKitError(.invalidArgument,
-                    "\(type.spec.name) has no derivatives with respect to its parameters; pass NULL param_grad and column_grad")
+                    "\(spec.name) has no derivatives with respect to its parameters; pass NULL param_grad and column_grad")
             }
             guard differentiable.spec.parameters.count <= ParameterDerivatives<SIMD8<Double>>.capacity else {
-                throw LossKitError(.internalError, "\(type.spec.name) has more parameters than can be differentiated")
+                throw LossKitError(.internalError, "\(spec.name) has more parameters than can be differentiated")
             }
         }
         // Each branch calls a witness specialised for the loss and the scalar type (see
         // ElementwiseLoss.evaluate(parameters:_:)); a generic call would run unspecialised.
         switch dtype {
         case 0:
-            let p = try problem(type.spec, Float.self, count, input, target, weight, weightCount,
+            let p = try problem(spec, Float.self, count, input, target, weight, weightCount,
                                 weighting, column, columnCount, reduction, outputs)
             let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.evaluate(parameters: values, p)
             lossOut?.pointee = result
         case 1:
-            let p = try problem(type.spec, Double.self, count, input, target, weight, weightCount,
+            let p = try problem(spec, Double.self, count, input, target, weight, weightCount,
                                 weighting, column, columnCount, reduction, outputs)
             let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.evaluate(parameters: values, p)
             lossOut?.pointee = result

@@ -1,10 +1,12 @@
-/// Cross-entropy on rows with fewer classes than a vector has lanes, for class-index targets
-/// without label smoothing (a = w·onehot(y), w the target's class weight): one row per lane
-/// and one vector per class, `Vector.scalarCount` rows at a time.
+/// Cross-entropy on rows of at most four vectors' worth of classes (64 float32, 32 float64),
+/// for class-index targets without label smoothing (a = w·onehot(y), w the target's class
+/// weight): one row per lane and one vector per class, `Vector.scalarCount` rows at a time.
 ///
-/// Row by row, such a row would be a single partial vector and a chain of dependent
-/// operations ending in a scalar log, about 150 cycles each (measured on 32×10 logits); across
-/// rows the lanes are full and independent, and the log is a vector log. For rows
+/// Row by row, such a row is one to four vectors and a chain of dependent operations ending in
+/// a scalar log, about 150 cycles however short it is; across rows the lanes are full and
+/// independent and the log is a vector log. Measured per float32 row (4096 rows, with
+/// gradient): 23 ns against 49 row by row at 16 classes, 43 against 59 at 32, 81 against 83 at
+/// 64. For rows
 /// first ..< first + n (n ≤ the lane count; other lanes are padding with weight 0):
 ///
 ///     m = max_c z_c,    R = Σ_c e^(z_c - m) without one maximal class (whose term is 1)
@@ -13,7 +15,8 @@
 ///
 /// which is ``SoftmaxCrossEntropy`` with A = w. log S = log1p(R) rather than log(1 + R): when
 /// every other class is far below the maximum, 1 + R would round R away in `T`. Ignored rows
-/// (weight 0) are not read, and get loss 0 and zero derivatives. Returns Σ s·l over the rows.
+/// (weight 0) contribute nothing whatever their logits hold, and get loss 0 and zero
+/// derivatives. Returns Σ s·l over the rows.
 @inlinable
 func narrowCrossEntropyRows<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ first: Int, _ n: Int,
                                            _ scale: T) -> Double {
@@ -31,11 +34,15 @@ func narrowCrossEntropyRows<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ first:
         zy[k] = p.logits[i * classes + index]
     }
     return withUnsafeTemporaryAllocation(of: V.self, capacity: classes) { column in
-        // Gather each class's logits across the rows (0 in lanes that are not read).
+        // Gather each class's logits across the rows; ignored rows' lanes are set to 0, so
+        // that whatever they hold (NaN, ±inf) cannot reach the results.
+        let ignored = s .== V.zero
+        let rows = p.logits + first &* classes
         var m = V(repeating: -.infinity)
         for c in 0..<classes {
             var z = V.zero
-            for k in 0..<n where s[k] != 0 { z[k] = p.logits[(first + k) * classes + c] }
+            for k in 0..<n { z[k] = rows[k &* classes &+ c] }
+            z = z.replacing(with: 0, where: ignored)
             column[c] = z
             m = maximum(m, z)
         }
@@ -58,11 +65,10 @@ func narrowCrossEntropyRows<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ first:
                 let probability = column[c] * inverseS
                 if let grad = p.grad {
                     let g = sw * probability - sw.replacing(with: 0, where: y .!= V(repeating: T(c)))
-                    for k in 0..<n { grad[(first + k) * classes + c] = g[k] }
+                    scatter(g, grad + (first &* classes &+ c), n, stride: classes)
                 }
                 if let hess = p.hess {
-                    let h = sw * probability * (1 - probability)
-                    for k in 0..<n { hess[(first + k) * classes + c] = h[k] }
+                    scatter(sw * probability * (1 - probability), hess + (first &* classes &+ c), n, stride: classes)
                 }
             }
         }
@@ -74,4 +80,10 @@ func narrowCrossEntropyRows<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ first:
         }
         return total
     }
+}
+
+/// Writes lanes 0 ..< n of v to p[0], p[stride], p[2·stride], ...
+@inlinable @inline(__always)
+func scatter<V: LossVector>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, _ n: Int, stride: Int) {
+    for k in 0..<n { p[k &* stride] = v[k] }
 }
