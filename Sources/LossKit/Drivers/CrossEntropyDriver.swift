@@ -99,7 +99,7 @@ public struct CrossEntropyProblem<T: LossScalar> {
         return d
     }
 
-    /// Whether a has a dense part (see ``SoftmaxCrossEntropy/rowSums(_:classes:dense:oneHot:keepingExponentialsIn:)``):
+    /// Whether a has a dense part (see ``SoftmaxCrossEntropy/rowSums(_:classes:dense:hasDense:oneHot:keepingExponentialsIn:slack:)``):
     /// probability targets, or label smoothing. A plain class index has only the one-hot part.
     @inlinable
     var hasDenseTarget: Bool { targetProbability != nil || labelSmoothing > 0 }
@@ -178,10 +178,10 @@ func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ sca
     // The row of an output keeps the first pass's exponentials for the second pass.
     let scratch = grad ?? hess
     let oneHot = p.oneHotCoefficient(row: i)
-    // Two copies of the row's passes: with no dense part the compiler folds it away.
-    @inline(__always) func passes(_ dense: (Int, Int) -> T.Vector) -> Double {
-        let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, dense: dense, oneHot: oneHot,
-                                               keepingExponentialsIn: scratch, slack: slack)
+    // Two copies of the row's passes: with no dense part its sums are left out.
+    @inline(__always) func passes(_ hasDense: Bool, _ dense: (Int, Int) -> T.Vector) -> Double {
+        let sums = SoftmaxCrossEntropy.rowSums(z, classes: p.classes, dense: dense, hasDense: hasDense,
+                                               oneHot: oneHot, keepingExponentialsIn: scratch, slack: slack)
         if let scratch {
             SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
                                                dense: dense, oneHot: oneHot, grad: grad, hess: hess,
@@ -190,8 +190,8 @@ func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ sca
         return sums.loss
     }
     let rowLoss = Double(s) * (p.hasDenseTarget
-        ? passes { c, lanes in p.denseCoefficients(row: i, c, lanes) }
-        : passes { _, _ in .zero })
+        ? passes(true) { c, lanes in p.denseCoefficients(row: i, c, lanes) }
+        : passes(false) { _, _ in .zero })
     if p.reduction == .none { p.losses![i] = T(rowLoss) }
     return rowLoss
 }

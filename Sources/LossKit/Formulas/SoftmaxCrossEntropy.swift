@@ -48,16 +48,18 @@ public enum SoftmaxCrossEntropy {
     /// The coefficients come in two parts, a_c = dense_c + w·[c = y]: `dense` gives lanes
     /// [c, c + lanes) of the dense part (probability targets, label smoothing; 0 in padding
     /// lanes) and `oneHot` the class index y and its coefficient w (0 for none). A plain class
-    /// index passes `{ _, _ in .zero }`, which the compiler folds away, so its loop is the
-    /// exponential alone. If `exponentials` is given (a row of scratch, e.g. the gradient's
+    /// index passes `{ _, _ in .zero }` and `hasDense: false`, so its loop is the exponential
+    /// alone (the flag, a constant where this is inlined, lets the compiler drop the dense sums,
+    /// which it cannot do from the zeros: x + 0 is not x when x = -0). If `exponentials` is given (a row of scratch, e.g. the gradient's
     /// own row), the sweep leaves e^(z - m) there, so the second pass needs no exponential.
     /// `slack` is how many elements after the row, in z and in `exponentials`, may be read and
     /// overwritten (rows the caller handles next, in order): with it, a row shorter than a
     /// vector or a partial last vector is read and written with full vectors.
     @inlinable
     public static func rowSums<T: LossScalar>(
-        _ z: UnsafePointer<T>, classes: Int, dense a: (Int, Int) -> T.Vector, oneHot: (index: Int, weight: T),
-        keepingExponentialsIn exponentials: UnsafeMutablePointer<T>? = nil, slack: Int = 0
+        _ z: UnsafePointer<T>, classes: Int, dense a: (Int, Int) -> T.Vector, hasDense: Bool = true,
+        oneHot: (index: Int, weight: T), keepingExponentialsIn exponentials: UnsafeMutablePointer<T>? = nil,
+        slack: Int = 0
     ) -> RowSums {
         typealias V = T.Vector
         var mv = V(repeating: -.infinity)
@@ -77,14 +79,16 @@ public enum SoftmaxCrossEntropy {
         while c < classes {
             let lanes = Swift.min(V.scalarCount, classes - c)
             let u = load(z, c, lanes, fill: -.infinity, slack: slack) - mV
-            let ac = a(c, lanes)
             let e = exp(u)
             if let exponentials { store(e, exponentials, c, lanes, slack: slack) }
             let isMaximal = u .== V.zero
             below += e.replacing(with: 0, where: isMaximal)
             maximal += V.zero.replacing(with: 1, where: isMaximal)
-            sumA += ac
-            sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
+            if hasDense {
+                let ac = a(c, lanes)
+                sumA += ac
+                sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
+            }
             c += lanes
         }
         var total = sumA.sumInDouble, weightedShift = sumAU.sumInDouble
@@ -97,11 +101,11 @@ public enum SoftmaxCrossEntropy {
     }
 
     /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`, for the
-    /// coefficients of ``rowSums(_:classes:dense:oneHot:keepingExponentialsIn:)``; the one-hot
-    /// part is subtracted from its one gradient entry after the sweep; `slack` as there, for
-    /// `exponentials`, `grad` and `hess`. With the
-    /// `exponentials` the first pass kept, p = e^(z - m) / S costs a multiplication instead of
-    /// an exponential; without them p = e^((z - m) - log S).
+    /// coefficients of ``rowSums(_:classes:dense:hasDense:oneHot:keepingExponentialsIn:slack:)``;
+    /// the one-hot part is subtracted from its one gradient entry after the sweep; `slack` as
+    /// there, for `exponentials`, `grad` and `hess`. With the `exponentials` the first pass
+    /// kept, p = e^(z - m) / S costs a multiplication instead of an exponential; without them
+    /// p = e^((z - m) - log S).
     @inlinable
     public static func rowDerivatives<T: LossScalar>(
         _ z: UnsafePointer<T>, classes: Int, sums: RowSums, scale: T,
