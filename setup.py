@@ -21,10 +21,14 @@ LIBRARY = "liblosskit.so"
 # Tuned builds shipped beside the portable one. glibc (>= 2.33) loads
 # $ORIGIN/glibc-hwcaps/<level>/liblosskit.so before $ORIGIN/liblosskit.so on a CPU that
 # supports <level>, so one package runs the best build for the machine it lands on.
-TUNED_LEVELS = ("x86-64-v3", "x86-64-v4")
-# Both tuned levels include fused multiply-add; LOSSKIT_FMA lets the vector math use it
-# (Sources/LossKit/Math: `_mulAdd`), which the portable build cannot.
-TUNED_SWIFT_FLAGS = ("-Xswiftc", "-DLOSSKIT_FMA")
+# Each level's Swift compilation conditions for the vector math (Sources/LossKit/Math):
+# both levels have fused multiply-add (LOSSKIT_FMA: `_mulAdd`), which the portable build
+# cannot use, and x86-64-v4 has AVX-512's vscalef (LOSSKIT_AVX512: `_timesTwoToThe`).
+TUNED_SWIFT_FLAGS = {
+    "x86-64-v3": ("-Xswiftc", "-DLOSSKIT_FMA"),
+    "x86-64-v4": ("-Xswiftc", "-DLOSSKIT_FMA", "-Xswiftc", "-DLOSSKIT_AVX512"),
+}
+TUNED_LEVELS = tuple(TUNED_SWIFT_FLAGS)
 
 
 def build_swift_library(level: str | None = None) -> Path:
@@ -36,7 +40,7 @@ def build_swift_library(level: str | None = None) -> Path:
     scratch = ROOT / ".build"
     if level:
         scratch = ROOT / f".build-{level}"
-        command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}", *TUNED_SWIFT_FLAGS]
+        command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}", *TUNED_SWIFT_FLAGS[level]]
     subprocess.run(command, cwd=ROOT, check=True)
     built = scratch / "release" / LIBRARY
     if not built.exists():

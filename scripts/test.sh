@@ -11,9 +11,14 @@ bash scripts/install-test-deps.sh
 
 echo "== Swift tests"
 swift test 2>&1 | tail -n 25   # pipefail: a failing swift test stops the script
-echo "== Swift vector-math accuracy tests with fused multiply-add (as in the tuned builds)"
+echo "== Swift vector-math accuracy tests with fused multiply-add (as in the x86-64-v3 build)"
 swift test --scratch-path .build-fma-test -Xcc -march=x86-64-v3 -Xswiftc -DLOSSKIT_FMA \
     --filter VectorMath 2>&1 | tail -n 12
+if grep -qw avx512f /proc/cpuinfo; then
+    echo "== Swift vector-math accuracy tests with AVX-512 (as in the x86-64-v4 build)"
+    swift test --scratch-path .build-avx512-test -Xcc -march=x86-64-v4 -Xswiftc -DLOSSKIT_FMA \
+        -Xswiftc -DLOSSKIT_AVX512 --filter VectorMath 2>&1 | tail -n 12
+fi
 
 # Run from outside the source tree so the installed package is what gets imported.
 cd python/tests

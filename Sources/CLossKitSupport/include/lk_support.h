@@ -7,4 +7,26 @@
  * of online CPUs if that fails; at least 1. */
 __attribute__((visibility("hidden"))) int lk_support_available_cpus(void);
 
+/* Hints that the cache line holding p will be read (lk_prefetch) or written (lk_prefetch_write)
+ * soon. A hint only: it never faults, whatever p points to. */
+static inline void lk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+static inline void lk_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+/* 16 floats and 8 doubles: Swift imports these as SIMD16<Float> and SIMD8<Double>. */
+typedef float lk_f32x16 __attribute__((ext_vector_type(16)));
+typedef double lk_f64x8 __attribute__((ext_vector_type(8)));
+
+/* x·2^n lane by lane for integral n, rounded once (AVX-512 vscalef): exact scaling in the
+ * normal range, one correct rounding into the subnormal range, ±inf or 0 beyond it. */
+static inline lk_f32x16 lk_scalef_f32x16(lk_f32x16 x, lk_f32x16 n) {
+    return (lk_f32x16)_mm512_scalef_ps((__m512)x, (__m512)n);
+}
+static inline lk_f64x8 lk_scalef_f64x8(lk_f64x8 x, lk_f64x8 n) {
+    return (lk_f64x8)_mm512_scalef_pd((__m512d)x, (__m512d)n);
+}
+#endif
+
 #endif

@@ -24,12 +24,10 @@ public enum Weighting: Int32, Sendable {
 /// holds the relative error of a 10⁷-element mean near 1e-9.
 public let accumulationBlock = 2048
 
-extension SIMD where Scalar: LossScalar {
-    /// The lanes added in `Double`, in lane order.
+extension LossVector {
+    /// The lanes added in `Double`, pairwise: the halves of the vector added lane by lane, then
+    /// the halves of that, down to one lane. A few vector additions, where adding lane after
+    /// lane is a chain of 16 scalar additions that a row-wise kernel waits for once per row.
     @inlinable @inline(__always)
-    var sumInDouble: Double {
-        var s = 0.0
-        for i in indices { s += Double(self[i]) }
-        return s
-    }
+    var sumInDouble: Double { _sumInDouble() }
 }

@@ -1,3 +1,7 @@
+#if LOSSKIT_AVX512
+import CLossKitSupport
+#endif
+
 /// Elementary functions on 16 `Float` lanes, computed in vector registers: range reduction,
 /// a polynomial and exponent arithmetic on the bit patterns, with no call per lane.
 ///
@@ -14,24 +18,32 @@ extension SIMD16: LossVector where Scalar == Float {
     @inlinable @inline(__always)
     public func _abs() -> SIMD16<Float> { _magnitude }
 
+    /// The two halves widened to `Double` and added, then summed as `SIMD8<Double>` does.
+    /// Widened lane by lane (which compiles to vector conversions): the standard library's
+    /// `SIMD8<Double>(SIMD8<Float>)` is a generic call.
+    @inlinable @inline(__always)
+    public func _sumInDouble() -> Double {
+        var halves = SIMD8<Double>()
+        for k in halves.indices { halves[k] = Double(self[k]) + Double(self[k + 8]) }
+        return halves._sumInDouble()
+    }
+
     /// e^x, within 1 ulp (measured: 0.87 ulp).
     ///
     /// x = n·ln 2 + r with n = round(x/ln 2) and |r| ≤ ln 2/2. With ln 2 = L + l, L of 16
     /// bits, x - n·L is exact; r = (x - n·L) - n·l rounded, and its rounding error c is kept.
     /// e^(r + c) ≈ 1 + (r + (r²·E(r) + c)) with E a degree-5 minimax polynomial on
-    /// |r| ≤ 0.35; then the exponent field adds n, in two
-    /// halves 2^⌊n/2⌋·2^⌈n/2⌉ so that results in the subnormal range are rounded once, at the
-    /// last product. x is clamped to [-104, 89], which gives exactly 0 below -103.97 (half the
+    /// |r| ≤ 0.35; then ``_timesTwoToThe(_:_:)`` multiplies by 2ⁿ, rounding once also for
+    /// results in the subnormal range. x is clamped to [-104, 89], which gives exactly 0 below -103.97 (half the
     /// smallest subnormal) and +inf above 88.72; NaN propagates.
     @inlinable @inline(__always)
     public func _exp() -> SIMD16<Float> {
         let x = replacing(with: 89, where: self .> 89).replacing(with: -104, where: self .< -104)
-        let (n, head, tail) = x._reduceLog2Split()
+        let (n, scale, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
         let p = 1 + (r + (r * r)._mulAdd(Self._expPolynomial(r), c))
-        let half = n &>> 1
-        return p * Self._twoToThe(half) * Self._twoToThe(n &- half)
+        return p._timesTwoToThe(n, scale)
     }
 
     /// e^x - 1, within 1 ulp (measured: 0.99 ulp), accurate for small |x| where e^x - 1 would
@@ -46,7 +58,7 @@ extension SIMD16: LossVector where Scalar == Float {
     @inlinable @inline(__always)
     public func _expm1() -> SIMD16<Float> {
         let x = replacing(with: 89, where: self .> 89).replacing(with: -20, where: self .< -20)
-        let (n, head, tail) = x._reduceLog2Split()
+        let (n, _, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
         let e = (r * r)._mulAdd(Self._expPolynomial(r), c._mulAdd(r, c))
@@ -151,6 +163,20 @@ extension SIMD16 where Scalar == Float {
     @inlinable @inline(__always)
     static func _twoToThe(_ n: SIMD16<Int32>) -> Self { Self(_bitPattern: (n &+ 127) &<< 23) }
 
+    /// self·2ⁿ rounded once, for n = `integer` (as the exponent field adds it) = `float` (the
+    /// same value as a Float), which may take self to the subnormal range or beyond: with
+    /// AVX-512 one vscalef, otherwise two exact factors 2^⌊n/2⌋·2^⌈n/2⌉ of which only the
+    /// last product rounds.
+    @inlinable @inline(__always)
+    func _timesTwoToThe(_ integer: SIMD16<Int32>, _ float: Self) -> Self {
+        #if LOSSKIT_AVX512
+        return lk_scalef_f32x16(self, float)
+        #else
+        let half = integer &>> 1
+        return self * Self._twoToThe(half) * Self._twoToThe(integer &- half)
+        #endif
+    }
+
     /// ln 2 = head + tail: head has 16 significant bits, so n·head is exact for |n| < 2⁸.
     @inlinable @inline(__always) static var _ln2Head: Float { 0.69314575 }
     @inlinable @inline(__always) static var _ln2Tail: Float { 1.4286068e-06 }
@@ -158,10 +184,10 @@ extension SIMD16 where Scalar == Float {
     /// n = round(x/ln 2) and the head and tail of r = x - n·ln 2 = head - tail, with head
     /// exact; for |x| ≤ 104, n ≤ 150.
     @inlinable @inline(__always)
-    func _reduceLog2Split() -> (n: SIMD16<Int32>, head: Self, tail: Self) {
+    func _reduceLog2Split() -> (n: SIMD16<Int32>, scale: Self, head: Self, tail: Self) {
         let shifted = _mulAdd(Self(repeating: 1.442695), 0x1.8p23)
         let n = shifted - 0x1.8p23
-        return (shifted._bitPattern &- 0x4b40_0000, self - n * Self._ln2Head, n * Self._ln2Tail)
+        return (shifted._bitPattern &- 0x4b40_0000, n, self - n * Self._ln2Head, n * Self._ln2Tail)
     }
 
     /// E(r) ≈ (e^r - 1 - r)/r² on |r| ≤ 0.35: degree-5 minimax fit (absolute error 1.4e-9,

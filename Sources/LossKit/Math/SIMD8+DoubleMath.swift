@@ -1,3 +1,7 @@
+#if LOSSKIT_AVX512
+import CLossKitSupport
+#endif
+
 /// Elementary functions on 8 `Double` lanes, computed in vector registers: range reduction,
 /// a polynomial and exponent arithmetic on the bit patterns, with no call per lane.
 ///
@@ -15,24 +19,30 @@ extension SIMD8: LossVector where Scalar == Double {
     @inlinable @inline(__always)
     public func _abs() -> SIMD8<Double> { _magnitude }
 
+    /// ((lanes 0-3 + lanes 4-7) halved the same way twice): three vector additions.
+    @inlinable @inline(__always)
+    public func _sumInDouble() -> Double {
+        let quarter = lowHalf + highHalf
+        let pair = quarter.lowHalf + quarter.highHalf
+        return pair[0] + pair[1]
+    }
+
     /// e^x, within 1 ulp (measured: 0.84 ulp).
     ///
     /// x = n·ln 2 + r with n = round(x/ln 2) and |r| ≤ ln 2/2. With ln 2 = L + l, L of 40
     /// bits, x - n·L is exact; r = (x - n·L) - n·l rounded, and its rounding error c is kept.
     /// e^(r + c) ≈ 1 + (r + (r²·E(r) + c)) with E a degree-10 minimax polynomial on
-    /// |r| ≤ 0.35; then the exponent field adds n, in two
-    /// halves 2^⌊n/2⌋·2^⌈n/2⌉ so that results in the subnormal range are rounded once, at the
-    /// last product. x is clamped to [-746, 710], which gives exactly 0 below -745.13 (half the
+    /// |r| ≤ 0.35; then ``_timesTwoToThe(_:_:)`` multiplies by 2ⁿ, rounding once also for
+    /// results in the subnormal range. x is clamped to [-746, 710], which gives exactly 0 below -745.13 (half the
     /// smallest subnormal) and +inf above 709.78; NaN propagates.
     @inlinable @inline(__always)
     public func _exp() -> SIMD8<Double> {
         let x = replacing(with: 710, where: self .> 710).replacing(with: -746, where: self .< -746)
-        let (n, head, tail) = x._reduceLog2Split()
+        let (n, scale, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
         let p = 1 + (r + (r * r)._mulAdd(Self._expPolynomial(r), c))
-        let half = n &>> 1
-        return p * Self._twoToThe(half) * Self._twoToThe(n &- half)
+        return p._timesTwoToThe(n, scale)
     }
 
     /// e^x - 1, within 1 ulp (measured: 0.94 ulp), accurate for small |x| where e^x - 1 would
@@ -47,7 +57,7 @@ extension SIMD8: LossVector where Scalar == Double {
     @inlinable @inline(__always)
     public func _expm1() -> SIMD8<Double> {
         let x = replacing(with: 710, where: self .> 710).replacing(with: -40, where: self .< -40)
-        let (n, head, tail) = x._reduceLog2Split()
+        let (n, _, head, tail) = x._reduceLog2Split()
         let r = head - tail
         let c = (head - r) - tail
         let e = (r * r)._mulAdd(Self._expPolynomial(r), c._mulAdd(r, c))
@@ -152,6 +162,20 @@ extension SIMD8 where Scalar == Double {
     @inlinable @inline(__always)
     static func _twoToThe(_ n: SIMD8<Int64>) -> Self { Self(_bitPattern: (n &+ 1023) &<< 52) }
 
+    /// self·2ⁿ rounded once, for n = `integer` (as the exponent field adds it) = `float` (the
+    /// same value as a Double), which may take self to the subnormal range or beyond: with
+    /// AVX-512 one vscalef, otherwise two exact factors 2^⌊n/2⌋·2^⌈n/2⌉ of which only the
+    /// last product rounds.
+    @inlinable @inline(__always)
+    func _timesTwoToThe(_ integer: SIMD8<Int64>, _ float: Self) -> Self {
+        #if LOSSKIT_AVX512
+        return lk_scalef_f64x8(self, float)
+        #else
+        let half = integer &>> 1
+        return self * Self._twoToThe(half) * Self._twoToThe(integer &- half)
+        #endif
+    }
+
     /// ln 2 = head + tail: head has 40 significant bits, so n·head is exact for |n| < 2¹³.
     @inlinable @inline(__always) static var _ln2Head: Double { 0.6931471805601177 }
     @inlinable @inline(__always) static var _ln2Tail: Double { -1.7239444525614835e-13 }
@@ -159,10 +183,10 @@ extension SIMD8 where Scalar == Double {
     /// n = round(x/ln 2) and the head and tail of r = x - n·ln 2 = head - tail, with head
     /// exact; for |x| ≤ 746, |n| ≤ 1077.
     @inlinable @inline(__always)
-    func _reduceLog2Split() -> (n: SIMD8<Int64>, head: Self, tail: Self) {
+    func _reduceLog2Split() -> (n: SIMD8<Int64>, scale: Self, head: Self, tail: Self) {
         let shifted = _mulAdd(Self(repeating: 1.4426950408889634), 0x1.8p52)
         let n = shifted - 0x1.8p52
-        return (shifted._bitPattern &- 0x4338_0000_0000_0000, self - n * Self._ln2Head, n * Self._ln2Tail)
+        return (shifted._bitPattern &- 0x4338_0000_0000_0000, n, self - n * Self._ln2Head, n * Self._ln2Tail)
     }
 
     /// E(r) ≈ (e^r - 1 - r)/r² on |r| ≤ 0.35: degree-10 minimax fit (absolute error 1.5e-18,

@@ -95,4 +95,6 @@ public protocol LossVector: SIMD where Scalar: LossScalar {
     func _log1p() -> Self
     /// tanh(x), lane by lane.
     func _tanh() -> Self
+    /// The lanes added in `Double`, pairwise (see `sumInDouble`).
+    func _sumInDouble() -> Double
 }
