@@ -109,7 +109,8 @@ public struct CrossEntropyProblem<T: LossScalar> {
     func denseCoefficients(row i: Int, _ c: Int, _ lanes: Int) -> T.Vector {
         typealias V = T.Vector
         let eps = T(labelSmoothing)
-        var w = classWeight.map { load($0, c, lanes) } ?? V(repeating: 1)
+        var w = V(repeating: 1)  // `if let`, not `Optional.map`, which would stay a call per vector
+        if let classWeight { w = load(classWeight, c, lanes) }
         if lanes < V.scalarCount { w = w.replacing(with: 0, where: laneMask(V.self, lanes)) }
         if let targetProbability {
             let t = load(targetProbability + i * classes, c, lanes)
@@ -184,7 +185,8 @@ func crossEntropyRow<T: LossScalar>(_ p: CrossEntropyProblem<T>, _ i: Int, _ sca
                                                oneHot: oneHot, keepingExponentialsIn: scratch, slack: slack)
         if let scratch {
             SoftmaxCrossEntropy.rowDerivatives(z, classes: p.classes, sums: sums, scale: s * scale,
-                                               dense: dense, oneHot: oneHot, grad: grad, hess: hess,
+                                               dense: dense, hasDense: hasDense, oneHot: oneHot,
+                                               grad: grad, hess: hess,
                                                exponentials: UnsafePointer(scratch), slack: slack)
         }
         return sums.loss
