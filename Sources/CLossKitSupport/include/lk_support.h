@@ -7,10 +7,9 @@
  * of online CPUs if that fails; at least 1. */
 __attribute__((visibility("hidden"))) int lk_support_available_cpus(void);
 
-/* Hints that the cache line holding p will be read (lk_prefetch) or written (lk_prefetch_write)
- * soon. A hint only: it never faults, whatever p points to. */
+/* Hints that the cache line holding p will be read soon. A hint only: it never faults,
+ * whatever p points to. */
 static inline void lk_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
-static inline void lk_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
 
 #if defined(__AVX512F__)
 #include <immintrin.h>

@@ -111,8 +111,8 @@ public enum SoftmaxCrossEntropy {
 
     /// Second pass: ∂l/∂z and ∂²l/∂z² of the row, each multiplied by `scale`, for the
     /// coefficients of ``rowSums(_:classes:dense:hasDense:oneHot:keepingExponentialsIn:slack:)``;
-    /// the one-hot part is subtracted from its one gradient entry after the sweep; `slack` as
-    /// there, for `exponentials`, `grad` and `hess`. With the `exponentials` the first pass
+    /// the one-hot part is subtracted from its one gradient entry after the sweep; `hasDense`
+    /// and `slack` as there (`slack` for `exponentials`, `grad` and `hess`). With the `exponentials` the first pass
     /// kept, p = e^(z - m) / S costs a multiplication instead of an exponential; without them
     /// p = e^((z - m) - log S).
     @inlinable

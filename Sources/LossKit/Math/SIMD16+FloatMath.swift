@@ -34,8 +34,9 @@ extension SIMD16: LossVector where Scalar == Float {
     /// bits, x - n·L is exact; r = (x - n·L) - n·l rounded, and its rounding error c is kept.
     /// e^(r + c) ≈ 1 + (r + (r²·E(r) + c)) with E a degree-5 minimax polynomial on
     /// |r| ≤ 0.35; then ``_timesTwoToThe(_:_:)`` multiplies by 2ⁿ, rounding once also for
-    /// results in the subnormal range. x is clamped to [-104, 89], which gives exactly 0 below -103.97 (half the
-    /// smallest subnormal) and +inf above 88.72; NaN propagates.
+    /// results in the subnormal range. x is clamped to [-104, 89], which
+    /// gives exactly 0 below -103.97 (half the smallest subnormal) and +inf above 88.72; NaN
+    /// propagates.
     @inlinable @inline(__always)
     public func _exp() -> SIMD16<Float> {
         let x = replacing(with: 89, where: self .> 89).replacing(with: -104, where: self .< -104)

@@ -33,8 +33,9 @@ extension SIMD8: LossVector where Scalar == Double {
     /// bits, x - n·L is exact; r = (x - n·L) - n·l rounded, and its rounding error c is kept.
     /// e^(r + c) ≈ 1 + (r + (r²·E(r) + c)) with E a degree-10 minimax polynomial on
     /// |r| ≤ 0.35; then ``_timesTwoToThe(_:_:)`` multiplies by 2ⁿ, rounding once also for
-    /// results in the subnormal range. x is clamped to [-746, 710], which gives exactly 0 below -745.13 (half the
-    /// smallest subnormal) and +inf above 709.78; NaN propagates.
+    /// results in the subnormal range. x is clamped to [-746, 710], which
+    /// gives exactly 0 below -745.13 (half the smallest subnormal) and +inf above 709.78; NaN
+    /// propagates.
     @inlinable @inline(__always)
     public func _exp() -> SIMD8<Double> {
         let x = replacing(with: 710, where: self .> 710).replacing(with: -746, where: self .< -746)
