@@ -216,7 +216,7 @@ def test_minus_inf_logit_of_a_class_with_zero_probability(dtype):
 
 @pytest.mark.parametrize("classes", [1, 2, 7, 8, 9, 15, 16, 17, 32, 33, 64, 65, 100])
 def test_every_row_width_matches_torch(classes, dtype, reduction):
-    """Rows of up to four vectors (64 float32 / 32 float64 classes) with class-index targets
+    """Rows of up to two vectors (32 float32 / 16 float64 classes) with class-index targets
     run across rows, wider rows row by row: both against torch (loss, gradient) and the float64
     Hessian diagonal w_y·p·(1 - p), over enough rows to span several row blocks and a partial
     group of lanes, with ignored rows, class weights and a row of extreme logits."""

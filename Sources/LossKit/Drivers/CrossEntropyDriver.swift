@@ -130,7 +130,7 @@ public struct CrossEntropyProblem<T: LossScalar> {
 }
 
 /// Runs softmax cross-entropy over every row of a ``CrossEntropyProblem``: ignored rows get loss
-/// 0 and zero derivatives; each row's loss is computed in `Double` (rows of up to four
+/// 0 and zero derivatives; each row's loss is computed in `Double` (rows of up to two
 /// vectors with plain class-index targets: in `T`, see `narrowCrossEntropyRows`). Rows are taken in blocks of
 /// about ``accumulationBlock`` logits (a count that depends only on the number of classes), so
 /// the result is the same for any thread count. Returns the reduced loss (for
@@ -140,9 +140,9 @@ public func evaluate<T: LossScalar>(_ p: CrossEntropyProblem<T>) -> Double {
     let denominator = p.reduction == .mean ? p.meanDenominator : 1
     let scale = T(denominator > 0 ? 1 / denominator : 0)
     let rowsPerBlock = Swift.max(1, accumulationBlock / Swift.max(p.classes, 1))
-    // Rows of up to four vectors, with class-index targets and no smoothing, go across rows.
+    // Rows of up to two vectors, with class-index targets and no smoothing, go across rows.
     let width = T.Vector.scalarCount
-    let narrow = p.classes <= 4 * width && !p.hasDenseTarget
+    let narrow = p.classes <= 2 * width && !p.hasDenseTarget
     let blocks = (p.rows + rowsPerBlock - 1) / rowsPerBlock
     let total = Parallel.sum(blocks: blocks) { b in
         var sum = 0.0
