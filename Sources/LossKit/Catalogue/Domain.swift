@@ -17,19 +17,21 @@ public enum Domain: String, Sendable {
     /// y > -1, for log(1 + y).
     case aboveMinusOne = "above_minus_one"
 
-    /// Whether `v` belongs to the domain (NaN always does).
+    /// Whether every lane of `v` belongs to the domain (NaN always does).
     @inlinable
-    public func contains<T: LossScalar>(_ v: T) -> Bool {
-        if v.isNaN { return true }
+    public func contains<V: LossVector>(_ v: V) -> Bool {
+        let one = V(repeating: 1)
+        let inside: SIMDMask<V.MaskStorage>
         switch self {
         case .real: return true
-        case .nonNegative: return v >= 0
-        case .positive: return v > 0
-        case .unitInterval: return v >= 0 && v <= 1
-        case .zeroOne: return v == 0 || v == 1
-        case .signs: return v == -1 || v == 1
-        case .aboveMinusOne: return v > -1
+        case .nonNegative: inside = v .>= V.zero
+        case .positive: inside = v .> V.zero
+        case .unitInterval: inside = (v .>= V.zero) .& (v .<= one)
+        case .zeroOne: inside = (v .== V.zero) .| (v .== one)
+        case .signs: inside = (v .== -one) .| (v .== one)
+        case .aboveMinusOne: inside = v .> -one
         }
+        return all(inside .| (v .!= v))
     }
 
     /// What the domain requires, and how to get there, for error messages.
@@ -45,10 +47,13 @@ public enum Domain: String, Sendable {
         }
     }
 
-    /// Throws naming `name` and the first element outside the domain.
+    /// Throws naming `name` and the first element outside the domain. Prespecialised, as
+    /// `checkNonNegativeFinite` is, for the generic validators that call it.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func check<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, _ name: String, loss: String) throws(LossKitError) {
         if self == .real { return }
-        for i in 0..<n where !contains(p[i]) {
+        if let i = firstRejected(p, n, by: { contains($0) }) {
             throw LossKitError(.invalidArgument,
                 "\(loss): \(name)[\(i)] = \(format(Double(p[i]))) but every \(name) must be \(requirement)")
         }

@@ -31,3 +31,17 @@ extension LossVector {
     @inlinable @inline(__always)
     var sumInDouble: Double { _sumInDouble() }
 }
+
+/// p[0] + ... + p[n - 1] in `Double`: a vector at a time (its lanes summed pairwise), so the
+/// chain of dependent additions is one per vector, not one per element; the tail lane by lane.
+@inlinable
+func sumInDouble<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    let width = T.Vector.scalarCount
+    var s = 0.0, j = 0
+    while j + width <= n {
+        s += load(p, j, width).sumInDouble
+        j += width
+    }
+    while j < n { s += Double(p[j]); j += 1 }
+    return s
+}

@@ -37,7 +37,7 @@ extension SIMD16: LossVector where Scalar == Float {
     /// results in the subnormal range. x is clamped to [-104, 89], which
     /// gives exactly 0 below -103.97 (half the smallest subnormal) and +inf above 88.72; NaN
     /// propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _exp() -> SIMD16<Float> {
         let x = replacing(with: 89, where: self .> 89).replacing(with: -104, where: self .< -104)
         let (n, scale, head, tail) = x._reduceLog2Split()
@@ -56,7 +56,7 @@ extension SIMD16: LossVector where Scalar == Float {
     /// error-free (Fast2Sum) and the error terms added last, so only the final addition rounds
     /// at the scale of the result; scaling by 2 is exact. |x| < 2⁻²⁵ returns
     /// x (keeps -0 and subnormals); x is clamped to [-20, 89] (giving -1 and +inf).
-    @inlinable @inline(__always)
+    @_transparent
     public func _expm1() -> SIMD16<Float> {
         let x = replacing(with: 89, where: self .> 89).replacing(with: -20, where: self .< -20)
         let (n, _, head, tail) = x._reduceLog2Split()
@@ -85,7 +85,7 @@ extension SIMD16: LossVector where Scalar == Float {
     /// degree-3 minimax polynomial without constant term, arranged as f - (f²/2 - s·(f²/2 + R))
     /// so that f enters exactly; then + k·ln 2 in a head and a tail. log(±0) = -inf,
     /// log(x < 0) = NaN, log(+inf) = +inf, NaN propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _log() -> SIMD16<Float> {
         let subnormal = self .< 0x1p-126
         let (k, f) = replacing(with: self * 0x1p23, where: subnormal)._reduceLogArgument()
@@ -103,7 +103,7 @@ extension SIMD16: LossVector where Scalar == Float {
     /// (log(u + c) ≈ log u + c/u).
     /// |x| < 2⁻²⁵ returns x (keeps -0 and subnormals); log1p(-1) = -inf, log1p(x < -1) = NaN,
     /// log1p(+inf) = +inf, NaN propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _log1p() -> SIMD16<Float> {
         let u = 1 + self
         let c = self - (u - 1)
@@ -121,7 +121,7 @@ extension SIMD16: LossVector where Scalar == Float {
     /// tanh|x| = 1 - 2/(e^(2|x|) + 1) with ``_exp()``, which reaches exactly 1 (also when
     /// e^(2|x|) overflows). The sign of x is copied back, so tanh is exactly odd,
     /// tanh(±0) = ±0, tanh(±inf) = ±1, and NaN propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _tanh() -> Self {
         let a = _magnitude
         let z = a * a

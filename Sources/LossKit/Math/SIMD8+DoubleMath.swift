@@ -36,7 +36,7 @@ extension SIMD8: LossVector where Scalar == Double {
     /// results in the subnormal range. x is clamped to [-746, 710], which
     /// gives exactly 0 below -745.13 (half the smallest subnormal) and +inf above 709.78; NaN
     /// propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _exp() -> SIMD8<Double> {
         let x = replacing(with: 710, where: self .> 710).replacing(with: -746, where: self .< -746)
         let (n, scale, head, tail) = x._reduceLog2Split()
@@ -55,7 +55,7 @@ extension SIMD8: LossVector where Scalar == Double {
     /// error-free (Fast2Sum) and the error terms added last, so only the final addition rounds
     /// at the scale of the result; scaling by 2 is exact. |x| < 2⁻⁵⁴ returns
     /// x (keeps -0 and subnormals); x is clamped to [-40, 710] (giving -1 and +inf).
-    @inlinable @inline(__always)
+    @_transparent
     public func _expm1() -> SIMD8<Double> {
         let x = replacing(with: 710, where: self .> 710).replacing(with: -40, where: self .< -40)
         let (n, _, head, tail) = x._reduceLog2Split()
@@ -84,7 +84,7 @@ extension SIMD8: LossVector where Scalar == Double {
     /// degree-7 minimax polynomial without constant term, arranged as f - (f²/2 - s·(f²/2 + R))
     /// so that f enters exactly; then + k·ln 2 in a head and a tail. log(±0) = -inf,
     /// log(x < 0) = NaN, log(+inf) = +inf, NaN propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _log() -> SIMD8<Double> {
         let subnormal = self .< 0x1p-1022
         let (k, f) = replacing(with: self * 0x1p54, where: subnormal)._reduceLogArgument()
@@ -102,7 +102,7 @@ extension SIMD8: LossVector where Scalar == Double {
     /// (log(u + c) ≈ log u + c/u).
     /// |x| < 2⁻⁵⁴ returns x (keeps -0 and subnormals); log1p(-1) = -inf, log1p(x < -1) = NaN,
     /// log1p(+inf) = +inf, NaN propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _log1p() -> SIMD8<Double> {
         let u = 1 + self
         let c = self - (u - 1)
@@ -120,7 +120,7 @@ extension SIMD8: LossVector where Scalar == Double {
     /// tanh|x| = 1 - 2/(e^(2|x|) + 1) with ``_exp()``, which reaches exactly 1 (also when
     /// e^(2|x|) overflows). The sign of x is copied back, so tanh is exactly odd,
     /// tanh(±0) = ±0, tanh(±inf) = ±1, and NaN propagates.
-    @inlinable @inline(__always)
+    @_transparent
     public func _tanh() -> Self {
         let a = _magnitude
         let z = a * a

@@ -7,19 +7,19 @@
 /// with vector: see ``LossVector`` for why a scalar operand would be slow.
 
 /// e^v, lane by lane; within 1 ulp, exact 0 and +inf past the range of the type.
-@inlinable @inline(__always)
+@_transparent
 public func exp<V: LossVector>(_ v: V) -> V { v._exp() }
 
 /// e^v - 1, lane by lane; within 1 ulp, also for small v where e^v - 1 would cancel.
-@inlinable @inline(__always)
+@_transparent
 public func expm1<V: LossVector>(_ v: V) -> V { v._expm1() }
 
 /// log(v), lane by lane; within 1 ulp; -inf at ±0, NaN below 0, exact on subnormals.
-@inlinable @inline(__always)
+@_transparent
 public func log<V: LossVector>(_ v: V) -> V { v._log() }
 
 /// log(1 + v), lane by lane; within 1 ulp, also for small v; -inf at -1, NaN below.
-@inlinable @inline(__always)
+@_transparent
 public func log1p<V: LossVector>(_ v: V) -> V { v._log1p() }
 
 /// √v, lane by lane (the hardware square root).
@@ -34,7 +34,7 @@ public func absorbingProduct<V: LossVector>(_ y: V, _ v: V) -> V {
 }
 
 /// tanh(v), lane by lane; within 1.5 ulp, exactly odd, ±1 for large |v|.
-@inlinable @inline(__always)
+@_transparent
 public func tanh<V: LossVector>(_ v: V) -> V { v._tanh() }
 
 /// |v|, lane by lane: the sign bit cleared, so |-0| = +0, NaN stays NaN, and the compiler
