@@ -10,7 +10,7 @@ import pytest
 import losskit as lk
 from losskit import _outputs
 
-N = 3_000_000  # 12 MB of float32: above the 8 MiB recycling threshold
+N = 3_000_000  # 12 MB of float32: well above the 128 KiB recycling threshold
 SMALL = 1000
 
 
