@@ -116,7 +116,7 @@ public struct SoftmaxEntropy: RowwiseLoss {
                 let lq = sm.logP(r[c]), q = Double._exp(lq)
                 guard q > 0 else { continue }
                 let u = lq + h
-                out.set(c, grad: -q * u, hess: -q * sm.oneMinusP(c, r[c]) * (u + 1) + q * q * u)
+                out.set(c, grad: -q * u, hess: -q * sm.oneMinusP(c, p: q) * (u + 1) + q * q * u)
             }
         }
         return h

@@ -31,11 +31,11 @@ func polyRow<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>, a: Double, e: Dou
     let y = r.index
     let L = sm.logP(r[y])
     let py = sm.p(r[y])
-    let oneMinus = sm.oneMinusP(y, r[y])
+    let oneMinus = sm.oneMinusP(y, p: py)
     if out.derivatives {
         for c in 0..<r.classes {
             let pc = c == y ? py : sm.p(r[c])
-            let qc = sm.oneMinusP(c, r[c])
+            let qc = sm.oneMinusP(c, p: pc)
             let d = c == y ? -oneMinus : pc  // p_c - δ_c
             out.set(c, grad: d * (a + e * py),
                     hess: a * pc * qc + e * py * (pc * qc - d * d))
@@ -107,10 +107,11 @@ public struct GeneralizedCrossEntropy: RowwiseLoss {
         let L = sm.logP(r[y])
         let pq = Double._exp(q * L)
         if out.derivatives {
+            let oneMinusY = sm.oneMinusP(y, p: sm.p(r[y]))
             for c in 0..<r.classes {
                 let pc = sm.p(r[c])
-                let d = c == y ? -sm.oneMinusP(y, r[y]) : pc
-                out.set(c, grad: pq * d, hess: pq * (pc * sm.oneMinusP(c, r[c]) - q * d * d))
+                let d = c == y ? -oneMinusY : pc
+                out.set(c, grad: pq * d, hess: pq * (pc * sm.oneMinusP(c, p: pc) - q * d * d))
             }
         }
         return -Double._expm1(q * L) / q
@@ -143,7 +144,7 @@ public struct SoftmaxFocalLoss: RowwiseLoss {
         let alpha = r.weight(y)
         let L = sm.logP(r[y])
         let py = sm.p(r[y])
-        let q = sm.oneMinusP(y, r[y])
+        let q = sm.oneMinusP(y, p: py)
         let logQ = sm.logOneMinusP(y, r[y])
         let qGamma = gamma == 0 ? 1 : Double._exp(gamma * logQ)
         let loss = -alpha * qGamma * L
@@ -164,7 +165,7 @@ public struct SoftmaxFocalLoss: RowwiseLoss {
                 }
             }
             out.set(c, grad: alpha * f1 * d,
-                    hess: alpha * (f2Factor * curvature - f1 * pc * sm.oneMinusP(c, r[c])))
+                    hess: alpha * (f2Factor * curvature - f1 * pc * sm.oneMinusP(c, p: pc)))
         }
         return loss
     }
