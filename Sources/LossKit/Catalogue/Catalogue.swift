@@ -148,7 +148,7 @@ public enum Catalogue {
     }
 
     /// The catalogue as a JSON document:
-    /// `{"version": ..., "losses": [{"id", "name", "kind", "parameters": [{"name", "default",
+    /// `{"version": ..., "families": [{"name", "title"}], "losses": [{"id", "name", "family", "kind", "parameters": [{"name", "default",
     /// "lower", "lower_inclusive", "upper", "upper_inclusive", "flag"}], "column_parameter",
     /// "input_domain", "target_domain", "parameter_grad", "row_target", "class_weight", "formula",
     /// "derivatives"}]}`. Infinite bounds are `null`; a `flag` parameter is a boolean option
@@ -165,7 +165,8 @@ public enum Catalogue {
                     + "\"upper\": \(number(p.upper)), \"upper_inclusive\": \(p.upperInclusive), "
                     + "\"flag\": \(p.isFlag)}"
             }
-            return "{\"id\": \(id), \"name\": \(quoted(spec.name)), \"kind\": \(quoted(spec.kind.rawValue)), "
+            return "{\"id\": \(id), \"name\": \(quoted(spec.name)), \"family\": \(quoted(spec.family.rawValue)), "
+                + "\"kind\": \(quoted(spec.kind.rawValue)), "
                 + "\"parameters\": [\(params.joined(separator: ", "))], "
                 + "\"column_parameter\": \(spec.columnParameter.map(quoted) ?? "null"), "
                 + "\"input_domain\": \(quoted(spec.inputDomain.rawValue)), "
@@ -175,7 +176,8 @@ public enum Catalogue {
                 + "\"class_weight\": \(spec.classWeight.map(quoted) ?? "null"), "
                 + "\"formula\": \(quoted(spec.formula)), \"derivatives\": \(quoted(spec.derivatives))}"
         }
-        return "{\"version\": \(quoted(version)), \"losses\": [\n  "
+        let families = Family.allCases.map { "{\"name\": \(quoted($0.rawValue)), \"title\": \(quoted($0.title))}" }
+        return "{\"version\": \(quoted(version)), \"families\": [\(families.joined(separator: ", "))], \"losses\": [\n  "
             + rendered.joined(separator: ",\n  ") + "\n]}\n"
     }
 

@@ -91,6 +91,8 @@ public enum RowTarget: String, Sendable {
 /// a loss without repeating it.
 public struct LossSpec: Sendable {
     public let name: String
+    /// The task the loss serves, which sorts it in the docs and the Python package.
+    public let family: Family
     public let kind: LossKind
     public let parameters: [ParameterSpec]
     /// The per-column parameter's name (broadcast along the last axis), if the loss has one.
@@ -109,11 +111,12 @@ public struct LossSpec: Sendable {
     /// `alpha`, `class_weights`), if the loss takes one.
     public let classWeight: String?
 
-    public init(name: String, kind: LossKind = .elementwise, parameters: [ParameterSpec] = [],
+    public init(name: String, family: Family, kind: LossKind = .elementwise, parameters: [ParameterSpec] = [],
                 columnParameter: String? = nil, inputDomain: Domain = .real,
                 targetDomain: Domain = .real, rowTarget: RowTarget? = nil, classWeight: String? = nil,
                 formula: String, derivatives: String) {
         self.name = name
+        self.family = family
         self.kind = kind
         self.parameters = parameters
         self.columnParameter = columnParameter

@@ -16,7 +16,7 @@
 /// difference 2ε/(p(1 - p)) inside, and 1/ε² instead of 1/ε where clamped.
 public struct BinaryCrossEntropy: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "binary_cross_entropy",
+        name: "binary_cross_entropy", family: .binary,
         inputDomain: .unitInterval,
         targetDomain: .unitInterval,
         formula: "-(y max(log p, -100) + (1 - y) max(log(1 - p), -100)), p = input",

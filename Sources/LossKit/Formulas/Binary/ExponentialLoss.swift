@@ -7,7 +7,7 @@
 /// one exponential is evaluated, so a large |x| gives inf or 0 but never 0·∞ = NaN.
 public struct ExponentialLoss: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "exponential_loss",
+        name: "exponential_loss", family: .binary,
         targetDomain: .zeroOne,
         formula: "y exp(-x) + (1 - y) exp(x), y in {0, 1}",
         derivatives: "grad (1 - 2y) exp((1 - 2y) x); hess exp((1 - 2y) x)")

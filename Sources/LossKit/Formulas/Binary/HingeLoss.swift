@@ -8,7 +8,7 @@
 /// second derivative is exactly 0 wherever it exists.
 public struct HingeLoss: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "hinge_loss",
+        name: "hinge_loss", family: .binary,
         targetDomain: .signs,
         formula: "max(0, 1 - y x), y in {-1, +1}",
         derivatives: "grad -y where y x < 1, else 0 (0 at the kink y x = 1); hess 0")

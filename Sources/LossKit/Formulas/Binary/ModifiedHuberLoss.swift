@@ -10,7 +10,7 @@
 /// second derivative jumps at both points and takes the value of the branch that owns the point.
 public struct ModifiedHuberLoss: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "modified_huber_loss",
+        name: "modified_huber_loss", family: .binary,
         targetDomain: .signs,
         formula: "0 if y x >= 1; (1 - y x)^2 if y x >= -1; -4 y x otherwise; y in {-1, +1}",
         derivatives: "grad 0, -2 y (1 - y x), -4 y on those branches; hess 0, 2, 0")

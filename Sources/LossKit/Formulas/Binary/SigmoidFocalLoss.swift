@@ -18,7 +18,7 @@
 /// (as in torchvision and optax); for them q >= min(y, 1 - y) > 0.
 public struct SigmoidFocalLoss: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "sigmoid_focal_loss",
+        name: "sigmoid_focal_loss", family: .binary,
         parameters: [
             ParameterSpec("alpha", default: 0.25, upper: 1, upperInclusive: true),
             ParameterSpec("gamma", default: 2, lower: 0, lowerInclusive: true),

@@ -7,7 +7,7 @@
 /// softplus never overflows, so any finite logit gives a finite loss.
 public struct SoftMarginLoss: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "soft_margin_loss",
+        name: "soft_margin_loss", family: .binary,
         targetDomain: .signs,
         formula: "softplus(-y x), y in {-1, +1}",
         derivatives: "grad -y sigmoid(-y x); hess sigmoid(y x) sigmoid(-y x)")

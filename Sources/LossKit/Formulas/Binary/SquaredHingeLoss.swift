@@ -7,7 +7,7 @@
 /// (the value on the side where the loss is zero).
 public struct SquaredHingeLoss: ElementwiseLoss {
     public static let spec = LossSpec(
-        name: "squared_hinge_loss",
+        name: "squared_hinge_loss", family: .binary,
         targetDomain: .signs,
         formula: "max(0, 1 - y x)^2, y in {-1, +1}",
         derivatives: "grad -2 y max(0, 1 - y x); hess 2 where y x < 1, else 0 (0 at y x = 1)")

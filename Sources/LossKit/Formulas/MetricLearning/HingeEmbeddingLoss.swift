@@ -1,0 +1,38 @@
+/// PyTorch's `hinge_embedding_loss` of a value x (typically a distance) with label y ∈ {-1, +1}:
+///
+///     l = x                 if y = +1,   ∂l/∂x = 1
+///     l = max(0, m - x)     if y = -1,   ∂l/∂x = -1 where m - x >= 0, else 0
+public struct HingeEmbeddingLoss: EmbeddingLoss {
+    public static let spec = LossSpec(
+        name: "hinge_embedding_loss", family: .metricLearning, kind: .embedding,
+        parameters: [ParameterSpec("margin", default: 1)],
+        targetDomain: .signs,
+        formula: "x if y = 1 else max(0, margin - x)",
+        derivatives: "grad 1 if y = 1; -1 where margin - x >= 0 if y = -1, else 0; no Hessian (0 a.e.)")
+    public static let arity = 1
+
+    public var margin: Double
+
+    public init(parameters: [Double], swap: Bool) { margin = parameters[0] }
+    public init(margin: Double = 1) { self.margin = margin }
+
+    @inlinable
+    public func evaluate<T: LossScalar>(_ r: EmbeddingRows<T>, scale: Double) -> Double {
+        var loss = 0.0
+        for k in 0..<r.dim {
+            let x = Double(r.x0[k])
+            let l: Double, g: Double
+            if r.label == 1 {
+                (l, g) = (x, 1)
+            } else if r.label.isNaN {
+                (l, g) = (.nan, .nan)
+            } else {
+                let u = margin - x
+                (l, g) = (Swift.max(0, u), u >= 0 ? -1 : (u.isNaN ? .nan : 0))
+            }
+            loss += l
+            r.grad0?[k] = T(scale * g)
+        }
+        return loss
+    }
+}

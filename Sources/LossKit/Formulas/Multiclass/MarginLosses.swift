@@ -1,0 +1,71 @@
+/// Multiclass margin losses over a row of scores. Kinks follow PyTorch: a hinge term is
+/// active when its margin violation is > 0, and contributes nothing at exactly 0.
+
+/// PyTorch's `multi_margin_loss` (Weston–Watkins): Σ_{c≠y} w_y max(0, margin - z_y + z_c)^p / C,
+/// p ∈ {1, 2}; the class weight multiplies outside the power, as PyTorch's kernel does.
+public struct MultiMarginLoss: RowwiseLoss {
+    public static let spec = LossSpec(
+        name: "multi_margin_loss", family: .multiclass, kind: .rowwise,
+        parameters: [ParameterSpec("p", default: 1, lower: 1, lowerInclusive: true, upper: 2, upperInclusive: true),
+                     ParameterSpec("margin", default: 1)],
+        rowTarget: .classIndex, classWeight: "weight",
+        formula: "sum_{c != y} w_y max(0, margin - z_y + z_c)^p / C, p in {1, 2}",
+        derivatives: "per active term v = margin - z_y + z_c > 0: grad +-w_y p v^(p-1) / C at c and y; hess 0 (p = 1) or 2 w_y / C at c and y (p = 2)")
+    public let p: Double, margin: Double
+    public init(parameters: [Double]) {
+        p = parameters[0]
+        margin = parameters[1]
+    }
+
+    public static func check(parameters: [Double]) throws(LossKitError) {
+        guard parameters[0] == 1 || parameters[0] == 2 else {
+            throw LossKitError(.invalidArgument, "multi_margin_loss: p must be 1 or 2, got \(format(parameters[0]))")
+        }
+    }
+
+    @inlinable
+    public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
+        let y = r.index
+        let w = r.weight(y) / Double(r.classes)
+        let zy = r[y]
+        var loss = 0.0
+        for c in 0..<r.classes where c != y {
+            let v = margin - zy + r[c]
+            guard v > 0 else { continue }
+            if p == 1 {
+                loss += v
+                out.add(c, grad: w)
+                out.add(y, grad: -w)
+            } else {
+                loss += v * v
+                out.add(c, grad: 2 * w * v, hess: 2 * w)
+                out.add(y, grad: -2 * w * v, hess: 2 * w)
+            }
+        }
+        return w * loss
+    }
+}
+
+/// optax's `multiclass_hinge_loss` (Crammer–Singer): max_k(z_k + 1 - [k = y]) - z_y. The
+/// gradient is +1 at the first maximising k and -1 at y (0 when k = y).
+public struct MulticlassHingeLoss: RowwiseLoss {
+    public static let spec = LossSpec(
+        name: "multiclass_hinge_loss", family: .multiclass, kind: .rowwise, rowTarget: .classIndex,
+        formula: "max_k (z_k + 1 - [k = y]) - z_y",
+        derivatives: "grad +1 at the first maximising k, -1 at y (0 if k = y); hess 0")
+    public init(parameters: [Double]) {}
+
+    @inlinable
+    public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
+        let y = r.index
+        var best = -Double.infinity, k = y
+        for c in 0..<r.classes {
+            let v = r[c] + (c == y ? 0 : 1)
+            if v > best || c == 0 { best = v; k = c }
+        }
+        out.add(k, grad: 1)
+        out.add(y, grad: -1)
+        return best - r[y]
+    }
+}
+

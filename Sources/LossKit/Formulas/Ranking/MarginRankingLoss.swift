@@ -1,0 +1,34 @@
+/// PyTorch's `margin_ranking_loss` of two scores x1, x2 with label y ∈ {-1, +1} (x1 should rank
+/// higher when y = 1):
+///
+///     l = max(0, -y·(x1 - x2) + m),   ∂l/∂x1 = -y, ∂l/∂x2 = y where -y·(x1 - x2) + m >= 0, else 0
+///
+/// (rows of one value; PyTorch's `clamp_min` passes the gradient at the kink).
+public struct MarginRankingLoss: EmbeddingLoss {
+    public static let spec = LossSpec(
+        name: "margin_ranking_loss", family: .ranking, kind: .embedding,
+        parameters: [ParameterSpec("margin", default: 0)],
+        targetDomain: .signs,
+        formula: "max(0, -y (x1 - x2) + margin)",
+        derivatives: "grad x1 -y, x2 y where -y (x1 - x2) + margin >= 0, else 0; no Hessian (0 a.e.)")
+    public static let arity = 2
+
+    public var margin: Double
+
+    public init(parameters: [Double], swap: Bool) { margin = parameters[0] }
+    public init(margin: Double = 0) { self.margin = margin }
+
+    @inlinable
+    public func evaluate<T: LossScalar>(_ r: EmbeddingRows<T>, scale: Double) -> Double {
+        let y = r.label
+        var loss = 0.0, gx1 = 0.0
+        for k in 0..<r.dim {
+            let u = -y * (Double(r.x0[k]) - Double(r.x1[k])) + margin
+            loss += Swift.max(0, u)
+            gx1 = u >= 0 ? -y : (u.isNaN ? .nan : 0)
+            r.grad0?[k] = T(scale * gx1)
+            r.grad1?[k] = T(-scale * gx1)
+        }
+        return loss
+    }
+}
