@@ -65,7 +65,7 @@ class BuildWithSwift(build_ext):
             ext.library_dirs.append(str(portable.parent))
         super().run()
         for ext in self.extensions:
-            package = Path(self.get_ext_fullpath(ext.name)).parent
+            package = self._package_folder(ext)
             # A tuned copy left from an earlier build would shadow the new portable library.
             shutil.rmtree(package / "glibc-hwcaps", ignore_errors=True)
             for relative, library in self._libraries(portable, tuned):
@@ -77,11 +77,15 @@ class BuildWithSwift(build_ext):
         """(path inside the package, built file) for every library the package carries."""
         return [(LIBRARY, portable)] + [(f"glibc-hwcaps/{level}/{LIBRARY}", lib) for level, lib in tuned.items()]
 
+    def _package_folder(self, ext: Extension) -> Path:
+        """The built `losskit` folder: the shim is `losskit/_internal/_native*.so`."""
+        return Path(self.get_ext_fullpath(ext.name)).parent.parent
+
     def _shipped(self) -> list[str]:
         return [LIBRARY] + [f"glibc-hwcaps/{level}/{LIBRARY}" for level in tuned_levels()]
 
     def get_outputs(self):
-        package = Path(self.get_ext_fullpath(self.extensions[0].name)).parent
+        package = self._package_folder(self.extensions[0])
         return super().get_outputs() + [str(package / relative) for relative in self._shipped()]
 
     def get_output_mapping(self):
@@ -96,11 +100,13 @@ class BuildWithSwift(build_ext):
 setup(
     ext_modules=[
         Extension(
-            "losskit._native",
-            sources=["python/losskit/_native.c"],
+            "losskit._internal._native",
+            sources=["python/losskit/_internal/_native.c"],
             include_dirs=[str(ROOT / "include")],
             libraries=["losskit"],
-            runtime_library_dirs=["$ORIGIN"],
+            # The libraries sit in the package folder, one above the shim; the loader also
+            # looks in that folder's glibc-hwcaps/ subfolders for the CPU's tuned build.
+            runtime_library_dirs=["$ORIGIN/.."],
             define_macros=[("Py_LIMITED_API", "0x030B0000")],
             py_limited_api=True,
         )

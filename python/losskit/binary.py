@@ -1,7 +1,7 @@
 """Binary classification losses: on probabilities, on logits, and on margins.
 
-They share the conventions of `losskit.elementwise` (same-shape `input` and `target`,
-`reduction`, `sample_weight`, `grad`/`hess` of the reduced loss, float32/float64), and each
+They follow the conventions of elementwise losses (`help(losskit)`: same-shape `input` and
+`target`, `reduction`, `sample_weight`, `grad`/`hess` of the reduced loss, dtypes), and each
 states its label convention. Labels are checked element by element: a label in the wrong
 convention raises ValueError saying how to convert (2·y - 1 turns {0, 1} into {-1, +1};
 (y + 1)/2 goes back).
@@ -14,17 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._elementwise import evaluate
+from ._internal.elementwise import evaluate
 
-__all__ = [
-    "binary_cross_entropy",
-    "sigmoid_focal_loss",
-    "hinge_loss",
-    "squared_hinge_loss",
-    "soft_margin_loss",
-    "modified_huber_loss",
-    "exponential_loss",
-]
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "sigmoid_focal_loss", "hinge_loss", "squared_hinge_loss", "soft_margin_loss", "modified_huber_loss", "exponential_loss"]
 
 
 def binary_cross_entropy(input: Any, target: Any, *, weight: Any = None, reduction: str = "mean",
@@ -48,6 +41,33 @@ def binary_cross_entropy(input: Any, target: Any, *, weight: Any = None, reducti
     """
     return evaluate("binary_cross_entropy", input, target, reduction=reduction,
                     sample_weight=sample_weight, grad=grad, hess=hess, weight=weight)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, *, weight: Any = None,
+                                     pos_weight: Any = None, label_smoothing: float = 0.0,
+                                     reduction: str = "mean", sample_weight: Any = None,
+                                     grad: bool = False, hess: bool = False) -> Any:
+    """Binary cross-entropy on logits, as `torch.nn.functional.binary_cross_entropy_with_logits`.
+
+    With p = `pos_weight` (a scalar or one value per element of the last axis, default 1):
+    l = -[p·y·log σ(x) + (1 - y)·log σ(-x)] = p·y·softplus(-x) + (1 - y)·softplus(x);
+    ∂l/∂x = (1 - y)·σ(x) - p·y·σ(-x)  (σ(x) - y when p = 1);
+    ∂²l/∂x² = (1 + (p - 1)y)·σ(x)·σ(-x).
+    Computed without overflow or cancellation for any finite logit, so confidently correct
+    predictions keep their tiny losses and gradients to full relative precision (PyTorch's
+    form loses them). Targets may be soft labels in [0, 1].
+
+    `label_smoothing` ε in [0, 1] (Keras's rule; PyTorch has no BCE smoothing) replaces the
+    target y by y' = (1 - ε)·y + ε/2 in every formula above, before `pos_weight` applies.
+
+    `weight` is PyTorch's rescaling weight: broadcast to the input's shape, it multiplies each
+    element's loss, and 'mean' still divides by the number of elements. `sample_weight` instead
+    gives the weighted mean Σ w·l / Σ w. Pass at most one of them.
+    """
+    return evaluate("binary_cross_entropy_with_logits", input, target,
+                    [("label_smoothing", label_smoothing)], reduction=reduction,
+                    sample_weight=sample_weight, grad=grad, hess=hess, weight=weight,
+                    column=pos_weight, column_name="pos_weight")
 
 
 def sigmoid_focal_loss(input: Any, target: Any, *, alpha: float | None = 0.25, gamma: float = 2.0,

@@ -5,11 +5,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _native
-from ._arrays import as_array, as_input, as_int, as_like, as_real, check_flag, results, sample_weight_for
-from ._catalogue import catalogue
-from ._outputs import new_output
-from ._rowwise import ROW_REDUCTIONS, Rows
+from ._internal import _native
+from ._internal.arrays import as_array, as_input, as_int, as_like, as_real, check_flag, results, sample_weight_for
+from ._internal.catalogue import entry
+from ._internal.outputs import new_output
+from ._internal.rowwise import ROW_REDUCTIONS, Rows
 
 __all__ = ["hybrid_loss"]
 
@@ -17,10 +17,7 @@ __all__ = ["hybrid_loss"]
 def _entry(name: Any) -> dict[str, Any]:
     if not isinstance(name, str):
         raise TypeError(f"parts: expected a loss name, got {type(name).__name__}")
-    for entry in catalogue():
-        if entry["name"] == name:
-            return entry
-    raise ValueError(f"parts: no loss is named {name!r}")
+    return entry(name, "parts")
 
 
 def _parts(parts: Any) -> list[tuple[dict[str, Any], float, tuple[float, ...]]]:

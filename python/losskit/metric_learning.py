@@ -1,6 +1,7 @@
-"""Embedding, metric-learning and ranking losses: pairs of rows, triplets, scores with labels,
-and NT-Xent over a batch. Each returns the loss and, with `grad=True`, the gradient with
-respect to every input array from the same pass (no Hessian for these losses).
+"""Metric learning and embeddings: losses on pairs of rows (cosine embedding, contrastive), on
+scores with ±1 labels (hinge embedding), on triplets, and NT-Xent over a batch. Each returns
+the loss and, with `grad=True`, the gradient with respect to every input array from the same
+pass (no Hessian for these losses).
 
 Conventions: names and arguments of `torch.nn.functional` (optax's for `ntxent_loss`);
 'mean' is the weighted mean Σ s·l / Σ s over samples (0 for an empty batch); `sample_weight`
@@ -13,71 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from . import _native
-from ._arrays import (as_array, as_input, as_like, as_real, check_flag, reduction_code)
-from ._catalogue import loss_id
-from ._outputs import new_output
-
-__all__ = ["contrastive_loss", "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
-           "ntxent_loss", "triplet_margin_loss"]
-
-_SWAP = 1  # LK_EMBEDDING_SWAP
+from ._internal import _native
+from ._internal.arrays import as_array, as_input, as_real, check_flag, reduction_code
+from ._internal.embedding import SWAP, evaluate, same_shape, sample_rows
+from ._internal.outputs import new_output
 
 
-def _evaluate(name: str, params: tuple[float, ...], inputs: list[tuple[Any, str]], target: Any,
-              *, rows_shape: tuple[int, ...], dim: int, reduction: str, sample_weight: Any, grad: Any,
-              flags: int = 0, reshape: tuple[int, ...] | None = None) -> Any:
-    """Runs lk_embedding. `inputs` are the (array, name) inputs, already checked to share one
-    shape: `rows_shape + (dim,)` (or `reshape`, the caller's shape for dim-1 losses)."""
-    code = reduction_code(reduction)
-    want_grad = check_flag(grad, "grad")
-    first = inputs[0][0]
-    dtype = first.dtype
-    rows = int(np.prod(rows_shape, dtype=np.int64))
-    arrays = [np.ascontiguousarray(a, dtype=dtype).reshape(rows * dim) for a, _ in inputs]
-    t = None
-    if target is not None:
-        t = as_like(target, "target", dtype)
-        if t.shape != rows_shape:
-            raise ValueError(f"target: expected shape {rows_shape}, got {t.shape}")
-        t = t.reshape(rows)
-    s = None
-    if sample_weight is not None:
-        s = as_like(sample_weight, "sample_weight", dtype)
-        if s.shape != rows_shape:
-            raise ValueError(f"sample_weight: expected shape {rows_shape} (one weight per sample), got {s.shape}")
-        s = s.reshape(rows)
-    losses = new_output(rows, dtype) if code == 0 else None
-    grads = [new_output(rows * dim, dtype) if want_grad else None for _ in range(3)]
-    padded = arrays + [None] * (3 - len(arrays))
-    value = _native.embedding(loss_id(name), params, flags, rows, dim, padded[0], padded[1], padded[2],
-                              t, s, code, losses, grads[0] if len(arrays) > 0 else None,
-                              grads[1] if len(arrays) > 1 else None, grads[2] if len(arrays) > 2 else None)
-    loss = losses.reshape(rows_shape) if code == 0 else value
-    if not want_grad:
-        return loss
-    shape = reshape if reshape is not None else first.shape
-    out = tuple(g.reshape(shape) for g in grads[:len(arrays)])
-    return (loss, out[0]) if len(out) == 1 else (loss, out)
-
-
-def _same_shape(arrays: list[tuple[Any, str]]) -> list[tuple[np.ndarray, str]]:
-    """The inputs as arrays of the first one's computation dtype, all of the first one's shape."""
-    first = as_input(arrays[0][0], arrays[0][1])
-    out = [(first, arrays[0][1])]
-    for value, name in arrays[1:]:
-        out.append((as_like(value, name, first.dtype, first.shape), name))
-    return out
-
-
-def _rows(inputs: list[tuple[np.ndarray, str]]) -> tuple[tuple[int, ...], int]:
-    """(sample shape, dim) of (N, D) or unbatched (D,) inputs."""
-    x, name = inputs[0]
-    if x.ndim == 2:
-        return (x.shape[0],), x.shape[1]
-    if x.ndim == 1:
-        return (), x.shape[0]
-    raise ValueError(f"{name}: expected shape (N, D) or (D,), got {x.shape}")
+__all__ = ["cosine_embedding_loss", "contrastive_loss", "hinge_embedding_loss", "triplet_margin_loss", "ntxent_loss"]
 
 
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, *, margin: float = 0.0,
@@ -89,9 +32,9 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, *, margin: floa
         cos = x1·x2 / √((|x1|² + 1e-12)(|x2|² + 1e-12))   (PyTorch's ε: a zero vector gives cos 0).
 
     `grad=True` returns `(loss, (grad_input1, grad_input2))`."""
-    inputs = _same_shape([(input1, "input1"), (input2, "input2")])
-    rows_shape, dim = _rows(inputs)
-    return _evaluate("cosine_embedding_loss", (as_real(margin, "margin"),), inputs, target,
+    inputs = same_shape([(input1, "input1"), (input2, "input2")])
+    rows_shape, dim = sample_rows(inputs)
+    return evaluate("cosine_embedding_loss", (as_real(margin, "margin"),), inputs, target,
                      rows_shape=rows_shape, dim=dim, reduction=reduction, sample_weight=sample_weight, grad=grad)
 
 
@@ -104,31 +47,19 @@ def contrastive_loss(input1: Any, input2: Any, target: Any, *, margin: float = 1
 
     The gradient at d = 0 of a dissimilar pair is taken as 0. `grad=True` returns
     `(loss, (grad_input1, grad_input2))`."""
-    inputs = _same_shape([(input1, "input1"), (input2, "input2")])
-    rows_shape, dim = _rows(inputs)
-    return _evaluate("contrastive_loss", (as_real(margin, "margin"),), inputs, target,
+    inputs = same_shape([(input1, "input1"), (input2, "input2")])
+    rows_shape, dim = sample_rows(inputs)
+    return evaluate("contrastive_loss", (as_real(margin, "margin"),), inputs, target,
                      rows_shape=rows_shape, dim=dim, reduction=reduction, sample_weight=sample_weight, grad=grad)
-
-
-def margin_ranking_loss(input1: Any, input2: Any, target: Any, *, margin: float = 0.0,
-                        reduction: str = "mean", sample_weight: Any = None, grad: bool = False) -> Any:
-    """`torch.nn.functional.margin_ranking_loss`: elementwise l = max(0, -y·(x1 - x2) + margin)
-    for scores x1, x2 and labels y ∈ {-1, 1}, all of one shape. (PyTorch accepts any y; here
-    labels must be ±1.) `grad=True` returns `(loss, (grad_input1, grad_input2))`."""
-    inputs = _same_shape([(input1, "input1"), (input2, "input2")])
-    shape = inputs[0][0].shape
-    return _evaluate("margin_ranking_loss", (as_real(margin, "margin"),), inputs, target,
-                     rows_shape=shape, dim=1, reduction=reduction, sample_weight=sample_weight, grad=grad,
-                     reshape=shape)
 
 
 def hinge_embedding_loss(input: Any, target: Any, *, margin: float = 1.0, reduction: str = "mean",
                          sample_weight: Any = None, grad: bool = False) -> Any:
     """`torch.nn.functional.hinge_embedding_loss`: elementwise l = x if y = 1, max(0, margin - x)
     if y = -1, for labels y ∈ {-1, 1} of the input's shape. `grad=True` returns `(loss, grad)`."""
-    inputs = _same_shape([(input, "input")])
+    inputs = same_shape([(input, "input")])
     shape = inputs[0][0].shape
-    return _evaluate("hinge_embedding_loss", (as_real(margin, "margin"),), inputs, target,
+    return evaluate("hinge_embedding_loss", (as_real(margin, "margin"),), inputs, target,
                      rows_shape=shape, dim=1, reduction=reduction, sample_weight=sample_weight, grad=grad,
                      reshape=shape)
 
@@ -144,11 +75,11 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, *, margin: fl
     is replaced by d(p, n) where that is smaller. margin > 0 and p >= 1 (PyTorch also accepts
     0 < p < 1, where the gradient is unbounded). `grad=True` returns
     `(loss, (grad_anchor, grad_positive, grad_negative))`."""
-    inputs = _same_shape([(anchor, "anchor"), (positive, "positive"), (negative, "negative")])
-    rows_shape, dim = _rows(inputs)
-    flags = _SWAP if check_flag(swap, "swap") else 0
+    inputs = same_shape([(anchor, "anchor"), (positive, "positive"), (negative, "negative")])
+    rows_shape, dim = sample_rows(inputs)
+    flags = SWAP if check_flag(swap, "swap") else 0
     params = (as_real(margin, "margin"), as_real(p, "p"), as_real(eps, "eps"))
-    return _evaluate("triplet_margin_loss", params, inputs, None, rows_shape=rows_shape, dim=dim,
+    return evaluate("triplet_margin_loss", params, inputs, None, rows_shape=rows_shape, dim=dim,
                      reduction=reduction, sample_weight=sample_weight, grad=grad, flags=flags)
 
 

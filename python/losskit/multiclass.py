@@ -1,6 +1,7 @@
-"""Row-wise losses: multiclass (class-index targets), multi-label, divergences and the
-predictive entropy. Each function is a few lines over `_rowwise.evaluate`, which calls
-`lk_rowwise`; formulas and derivatives are stated in the catalogue (`lk.catalogue()`).
+"""Multiclass classification: softmax cross-entropy and its relatives on a row of C scores per
+sample against one class index (cross-entropy also against class probabilities): NLL, focal,
+Poly-1, the noise-robust generalised and symmetric cross-entropies, and the multiclass margin
+losses.
 
 Layout: as in PyTorch, scores are (C,), (N, C) or (N, C, d1, ..., dK) with the class axis 1
 (axis 0 when unbatched); class-index targets have the input's shape without the class axis.
@@ -18,20 +19,114 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import as_array, as_input, check_flag
-from ._rowwise import Rows, evaluate, reduction_code
+from ._internal import _native
+from ._internal.arrays import (PLAIN, as_array, as_input, as_int, as_like, as_real, check_flag, new_output,
+                               reduction_code, results)
+from ._internal.rowwise import Rows, evaluate
+from ._internal.rowwise import reduction_code as row_reduction_code
 
-__all__ = ["nll_loss", "softmax_focal_loss", "poly1_cross_entropy", "generalized_cross_entropy",
-           "symmetric_cross_entropy", "multi_margin_loss", "multiclass_hinge_loss",
-           "multilabel_soft_margin_loss", "multilabel_margin_loss", "kl_div",
-           "jensen_shannon_divergence", "entropy"]
+
+__all__ = ["cross_entropy", "nll_loss", "softmax_focal_loss", "poly1_cross_entropy", "generalized_cross_entropy", "symmetric_cross_entropy", "multi_margin_loss", "multiclass_hinge_loss"]
+
+
+def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: int = -100,
+                  label_smoothing: float = 0.0, reduction: str = "mean",
+                  sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
+    """Softmax cross-entropy on logits, as `torch.nn.functional.cross_entropy`.
+
+    `input` holds logits of shape (C,), (N, C) or (N, C, d1, ..., dK): the class axis is axis 1
+    (axis 0 when unbatched). `target` is either integer class indices of shape (), (N,) or
+    (N, d1, ..., dK), or float class probabilities of the input's shape.
+
+    With class weights w (`weight`, shape (C,)), smoothing ε (`label_smoothing` in [0, 1]) and
+    C classes, each sample's target coefficients are
+        a_c = (1 - ε)·w_y·[c = y] + ε/C·w_c        (class index y),
+        a_c = w_c·((1 - ε)·t_c + ε/C)                (class probabilities t),
+    and its loss, gradient and Hessian diagonal with respect to the logits z are
+        l = Σ_c a_c·(logsumexp(z) - z_c),   ∂l/∂z = A·p - a,   ∂²l/∂z_c² = A·p_c·(1 - p_c),
+    with p = softmax(z) and A = Σ_c a_c. The Hessian is the diagonal of the full Hessian
+    A·(diag(p) - p pᵀ).
+
+    Reduction 'mean' divides Σ s·l by Σ s·w_y over samples whose target is not `ignore_index`
+    (class indices) or by Σ s (probabilities), where s is `sample_weight` (shape (N,), default
+    1); this is PyTorch's rule when s = 1. Samples whose target is `ignore_index` have loss 0
+    and zero derivatives. If every target is ignored, 'mean' returns 0.0 with zero gradient
+    (PyTorch returns NaN). A class index outside [0, C) that is not `ignore_index` raises
+    IndexError. A class with zero coefficient contributes nothing even if its logit is -inf.
+    """
+    if weight is None and sample_weight is None:
+        # Plain arguments ((C,) or (N, C) exact C-contiguous float32/float64 logits, int64 class
+        # indices or probabilities of the logits' dtype, an int ignore_index, a float or int
+        # label_smoothing, a reduction name, True/False flags) go straight to the kernel through
+        # the shim (see `_elementwise.evaluate`); anything else takes the general path below.
+        result = _native.cross_entropy_plain(input, target, ignore_index, label_smoothing, reduction, grad,
+                                             hess, PLAIN)
+        if result is not NotImplemented:
+            return result
+    x = as_input(input)
+    if x.ndim == 0:
+        raise ValueError("input: expected logits of shape (C,), (N, C) or (N, C, d1, ...), got a scalar")
+    code = reduction_code(reduction)
+    want_grad = check_flag(grad, "grad")
+    want_hess = check_flag(hess, "hess")
+    smoothing = as_real(label_smoothing, "label_smoothing")
+    ignore = as_int(ignore_index, "ignore_index")
+
+    unbatched = x.ndim == 1
+    batched = x[None] if unbatched else x
+    classes = batched.shape[1]
+    sample_shape = batched.shape[:1] + batched.shape[2:]
+    rows = math.prod(sample_shape)
+    # The kernel wants (rows, classes): (N, C) already is; (N, C, d...) moves C last.
+    logits = batched if batched.ndim == 2 else np.ascontiguousarray(np.moveaxis(batched, 1, -1)).reshape(rows, classes)
+
+    t = as_array(target, "target")
+    index = probability = None
+    if t.dtype.kind == "f":
+        if t.shape != x.shape:
+            raise ValueError(f"target: class probabilities must have the input's shape {x.shape}, got "
+                             f"{t.shape}; class indices must be an integer array")
+        probability = np.moveaxis(t[None] if unbatched else t, 1, -1)
+        probability = np.ascontiguousarray(probability, dtype=x.dtype).reshape(rows, classes)
+    elif t.dtype.kind in "iu":
+        expected = () if unbatched else sample_shape
+        if t.shape != expected:
+            raise ValueError(f"target: class indices must have shape {expected}, got {t.shape}")
+        if t.dtype == np.uint64 and t.size and t.max() > np.iinfo(np.int64).max:
+            raise IndexError(f"target: class index {t.max()} is out of range [0, {classes})")
+        index = np.ascontiguousarray(t, dtype=np.int64).reshape(rows)
+    else:
+        raise TypeError(f"target: expected integer class indices or float probabilities, got dtype {t.dtype}")
+
+    class_weight = None if weight is None else as_like(weight, "weight", x.dtype, (classes,))
+    row_weight = None
+    if sample_weight is not None:
+        s = as_like(sample_weight, "sample_weight", x.dtype, sample_shape[:1])
+        spread = rows // max(sample_shape[0], 1)
+        row_weight = np.ascontiguousarray(np.repeat(s, spread)) if spread != 1 else s
+
+    losses = new_output((rows,), x.dtype) if code == 0 else None
+    g = new_output((rows, classes), x.dtype) if want_grad else None
+    h = new_output((rows, classes), x.dtype) if want_hess else None
+    value = _native.cross_entropy(rows, classes, logits, index, probability, class_weight, row_weight,
+                                  ignore, smoothing, code, losses, g, h)
+
+    def back(a: np.ndarray) -> np.ndarray:
+        """A (rows, classes) array in the input's layout."""
+        if batched.ndim == 2:
+            return a[0] if unbatched else a
+        return np.moveaxis(a.reshape(sample_shape + (classes,)), -1, 1)
+
+    loss = losses.reshape(()) if (code == 0 and unbatched) else (
+        losses.reshape(sample_shape) if code == 0 else value)
+    return results(loss, None if g is None else back(g), None if h is None else back(h))
 
 
 def _class_index_loss(name: str, input: Any, target: Any, params=(), *, class_weight=None,
                       weight_name: str = "weight", ignore_index: Any, reduction: str,
                       sample_weight: Any, grad: Any, hess: Any) -> Any:
     rows = Rows(input)
-    code = reduction_code(reduction)
+    code = row_reduction_code(reduction)
     return evaluate(name, rows, params=params, target_index=rows.class_index(target),
                     class_weight=rows.class_weight(class_weight, weight_name),
                     sample_weight=sample_weight, ignore_index=ignore_index, reduction=code,
@@ -130,100 +225,3 @@ def multiclass_hinge_loss(input: Any, target: Any, *, ignore_index: int = -100, 
     Hessian 0."""
     return _class_index_loss("multiclass_hinge_loss", input, target, ignore_index=ignore_index,
                              reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess)
-
-
-def multilabel_soft_margin_loss(input: Any, target: Any, *, weight: Any = None, reduction: str = "mean",
-                                sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
-    """As `torch.nn.functional.multilabel_soft_margin_loss`: per sample, the mean over the C
-    classes of w_c-weighted binary cross-entropy with logits,
-    l = Σ_c w_c·[t_c·softplus(-x_c) + (1 - t_c)·softplus(x_c)] / C.
-
-    `input` and `target` are (C,) or (N, C); targets in [0, 1] (soft labels allowed)."""
-    rows = Rows(input, max_ndim=2)
-    code = reduction_code(reduction)
-    return evaluate("multilabel_soft_margin_loss", rows, target_values=rows.values(target),
-                    class_weight=rows.class_weight(weight, "weight"), sample_weight=sample_weight,
-                    reduction=code, grad=grad, hess=hess)
-
-
-def multilabel_margin_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
-                           grad: bool = False, hess: bool = False) -> Any:
-    """As `torch.nn.functional.multilabel_margin_loss`: `target` holds each sample's class
-    indices, padded with -1 (entries after the first -1 are ignored), shaped like `input`
-    ((C,) or (N, C)); l = Σ_{j∈J} Σ_{k∉J} max(0, 1 - (x_j - x_k)) / C. Hessian 0."""
-    rows = Rows(input, max_ndim=2)
-    code = reduction_code(reduction)
-    t = as_array(target, "target")
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"target: expected integer class indices padded with -1, got dtype {t.dtype}")
-    if t.shape != rows.input.shape:
-        raise ValueError(f"target: expected the input's shape {rows.input.shape}, got {t.shape}")
-    if t.dtype == np.uint64 and t.size and t.max() > np.iinfo(np.int64).max:
-        raise IndexError(f"target: class index {t.max()} is out of range [0, {rows.classes})")
-    index = np.ascontiguousarray(t, dtype=np.int64).reshape(-1)
-    return evaluate("multilabel_margin_loss", rows, target_index=index, sample_weight=sample_weight,
-                    reduction=code, grad=grad, hess=hess)
-
-
-def kl_div(input: Any, target: Any, *, log_target: bool = False, reduction: str = "mean",
-           sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
-    """Kullback–Leibler divergence, as `torch.nn.functional.kl_div`: `input` holds log q and each
-    element is t·(log t - x) (or e^t·(t - x) with `log_target`); a target of 0 contributes 0.
-
-    Any shape (the same for input and target). Reductions as in PyTorch: 'none' gives the
-    elements (input's shape), 'sum' their sum, 'batchmean' the sum over the first axis' size
-    (the true KL per sample when rows are distributions), 'mean' the sum over the element
-    count (PyTorch warns about 'mean'; LossKit follows it silently). `sample_weight` (shape
-    (N,)) weights samples along the first axis. Gradient with respect to `input`: -t (-e^t with
-    log_target); Hessian 0. (With respect to the target it would be log t + 1 - x; not
-    computed.)
-    """
-    x = as_input(input)
-    code = reduction_code(reduction, ("mean", "batchmean", "sum", "none"))
-    flag = float(check_flag(log_target, "log_target"))
-    t = as_array(target, "target")
-    if t.shape != x.shape:
-        raise ValueError(f"target: expected the input's shape {x.shape}, got {t.shape}")
-    # PyTorch's kl_div is elementwise; rows are the first axis ('batchmean' divides by its size).
-    shape = x.shape
-    if x.ndim == 0:
-        matrix = x.reshape(1, 1)
-    elif x.ndim == 1:
-        matrix = x.reshape(-1, 1)
-    else:
-        matrix = x.reshape(shape[0], math.prod(shape[1:]))
-    rows = Rows(matrix)
-    values = np.ascontiguousarray(t.reshape(matrix.shape), dtype=x.dtype)
-    result = evaluate("kl_div", rows, params=[("log_target", flag)], target_values=values,
-                      sample_weight=sample_weight, reduction=code, grad=grad, hess=hess,
-                      element_losses=True, shape_losses=lambda a: a.reshape(shape))
-    if not grad and not hess:
-        return result
-    return (result[0],) + tuple(a.reshape(shape) for a in result[1:])
-
-
-def jensen_shannon_divergence(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
-                              grad: bool = False, hess: bool = False) -> Any:
-    """Jensen–Shannon divergence between the target distribution t and q = softmax(input):
-    JS = ½·KL(t ‖ m) + ½·KL(q ‖ m), m = (t + q)/2, in nats (natural log; 0 <= JS <= log 2).
-
-    `input` holds logits, `target` probabilities of the input's shape (class axis 1; rows are
-    expected to sum to 1, which is not checked). Gradient and Hessian diagonal with respect to
-    the logits; a -inf logit (q_c = 0) contributes nothing.
-    """
-    rows = Rows(input)
-    code = reduction_code(reduction)
-    return evaluate("jensen_shannon_divergence", rows, target_values=rows.values(target),
-                    sample_weight=sample_weight, reduction=code, grad=grad, hess=hess)
-
-
-def entropy(input: Any, *, reduction: str = "none", sample_weight: Any = None, grad: bool = False,
-            hess: bool = False) -> Any:
-    """The predictive entropy H = -Σ_c q_c·log q_c of q = softmax(input) per sample, in nats: an
-    uncertainty score (e.g. for active learning), so `reduction` defaults to 'none' (one value
-    per sample, shape (N, d1, ...)); 'mean' and 'sum' reduce as for the losses. No target.
-    Gradient -q·(log q + H) and Hessian diagonal with respect to the logits.
-    """
-    rows = Rows(input)
-    code = reduction_code(reduction)
-    return evaluate("entropy", rows, sample_weight=sample_weight, reduction=code, grad=grad, hess=hess)

@@ -1,40 +1,61 @@
-"""Regression losses (robust, asymmetric, relative) and count/GLM losses.
+"""Regression: squared, absolute and robust losses of a prediction x against a real target y,
+asymmetric (quantile, expectile) and relative (MAPE, squared log error) ones, and Barron's
+adaptive robust loss with a learnable shape and scale.
 
-Every function follows the conventions of `losskit.elementwise` (reduction, `sample_weight`,
-`grad`/`hess` of the reduced loss, dtypes, NaN propagation). Below r = x - y is the residual of
-the input (prediction) x against the target y. Where a second derivative is 0 or undefined at a
-kink, the exact value 0 is returned (each docstring says so); boosted-tree adapters substitute
-their own convention.
+Every function follows the conventions of elementwise losses (`help(losskit)`: same-shape
+`input` and `target`, `reduction`, `sample_weight`, `grad`/`hess` of the reduced loss, dtypes,
+NaN propagation). Below r = x - y is the residual. Where a second
+derivative is 0 or undefined at a kink, the exact value 0 is returned (each docstring says so);
+boosted-tree adapters substitute their own convention.
 
-Boolean options (`squared`, `log_input`, `full`) are catalogue parameters flagged as booleans:
-they reach the library as 0.0 or 1.0, and anything but True or False raises TypeError here.
+`adaptive_robust_loss` also takes `grad_params=True`, which appends a dict of derivatives of the
+returned loss with respect to its parameters, from the same fused pass.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ._arrays import check_flag
-from ._elementwise import evaluate
-
-__all__ = [
-    "smooth_l1_loss",
-    "log_cosh_loss",
-    "pseudo_huber_loss",
-    "fair_loss",
-    "quantile_loss",
-    "expectile_loss",
-    "epsilon_insensitive_loss",
-    "mape_loss",
-    "squared_log_error_loss",
-    "poisson_nll_loss",
-    "gamma_loss",
-    "tweedie_loss",
-]
+from ._internal.arrays import flag_parameter
+from ._internal.elementwise import evaluate
 
 
-def _flag(value: Any, name: str) -> tuple[str, float]:
-    """A boolean option as the (name, 0.0 or 1.0) pair the catalogue expects."""
-    return name, float(check_flag(value, name))
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_cosh_loss", "pseudo_huber_loss", "fair_loss", "quantile_loss", "expectile_loss", "epsilon_insensitive_loss", "mape_loss", "squared_log_error_loss", "adaptive_robust_loss"]
+
+
+def mse_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
+             grad: bool = False, hess: bool = False) -> Any:
+    """Squared error, as `torch.nn.functional.mse_loss`.
+
+    l = (x - y)²;  ∂l/∂x = 2(x - y);  ∂²l/∂x² = 2.
+    """
+    return evaluate("mse_loss", input, target, reduction=reduction,
+                    sample_weight=sample_weight, grad=grad, hess=hess)
+
+
+def l1_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
+            grad: bool = False, hess: bool = False) -> Any:
+    """Absolute error, as `torch.nn.functional.l1_loss`.
+
+    l = |x - y|;  ∂l/∂x = sign(x - y), 0 at x = y (PyTorch's choice);  ∂²l/∂x² = 0 (exact
+    almost everywhere; boosted-tree adapters use their own convention).
+    """
+    return evaluate("l1_loss", input, target, reduction=reduction,
+                    sample_weight=sample_weight, grad=grad, hess=hess)
+
+
+def huber_loss(input: Any, target: Any, *, delta: float = 1.0, reduction: str = "mean",
+               sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
+    """Huber loss, as `torch.nn.functional.huber_loss`: quadratic within `delta` of the
+    target, linear beyond, so an outlier pulls with a force of at most `delta`.
+
+    With r = x - y: l = ½r² if |r| ≤ δ, else δ(|r| - ½δ);  ∂l/∂x = clip(r, -δ, δ);
+    ∂²l/∂x² = 1 if |r| ≤ δ, else 0.  `delta` must be finite and > 0.
+
+    Unlike PyTorch, whose weighted Huber mean is mean(w·l), the weighted mean here is
+    Σ w·l / Σ w, the same rule as for every other loss.
+    """
+    return evaluate("huber_loss", input, target, [("delta", delta)], reduction=reduction,
+                    sample_weight=sample_weight, grad=grad, hess=hess)
 
 
 def smooth_l1_loss(input: Any, target: Any, *, beta: float = 1.0, reduction: str = "mean",
@@ -122,7 +143,7 @@ def epsilon_insensitive_loss(input: Any, target: Any, *, epsilon: float = 0.1,
     |r| = ε counts as inside the band. `epsilon` must be finite and >= 0.
     """
     return evaluate("epsilon_insensitive_loss", input, target,
-                    [("epsilon", epsilon), _flag(squared, "squared")], reduction=reduction,
+                    [("epsilon", epsilon), flag_parameter(squared, "squared")], reduction=reduction,
                     sample_weight=sample_weight, grad=grad, hess=hess)
 
 
@@ -152,52 +173,26 @@ def squared_log_error_loss(input: Any, target: Any, *, reduction: str = "mean",
                     sample_weight=sample_weight, grad=grad, hess=hess)
 
 
-def poisson_nll_loss(input: Any, target: Any, *, log_input: bool = True, full: bool = False,
-                     eps: float = 1e-8, reduction: str = "mean", sample_weight: Any = None,
-                     grad: bool = False, hess: bool = False) -> Any:
-    """Poisson negative log-likelihood, as `torch.nn.functional.poisson_nll_loss`, for counts
-    y >= 0 (ValueError otherwise).
+def adaptive_robust_loss(input: Any, target: Any, *, alpha: float = 1.0, scale: float = 1.0,
+                         reduction: str = "mean", sample_weight: Any = None, grad: bool = False,
+                         hess: bool = False, grad_params: bool = False) -> Any:
+    """Barron's general and adaptive robust loss ρ(x - y, α, c) (CVPR 2019).
 
-    log_input=True (input m = log rate): l = e^m - y·m;  ∂l/∂x = e^m - y;  ∂²l/∂x² = e^m.
-    This is the log-link Poisson loss of scikit-learn (`HalfPoissonLoss`), XGBoost
-    (`count:poisson`) and LightGBM (`poisson`); the boosters multiply the Hessian by e^0.7.
-    log_input=False (input λ = rate): l = λ - y·log(λ + eps);  ∂l/∂x = 1 - y/(λ + eps);
-    ∂²l/∂x² = y/(λ + eps)².
-    full=True adds the Stirling term y·log y - y + ½·log(2πy) where y > 1 (no effect on the
-    derivatives). `eps` must be finite and >= 0. A zero count contributes no y-term at all, so
-    eps=0, λ=0, y=0 gives 0 where PyTorch gives NaN.
-    Mean Poisson deviance of μ = e^m: 2·(loss - mean(y - y·log y)).
+    With r = x - y, α = `alpha` and c = `scale` > 0:
+    ρ = |α - 2|/α·[((r/c)²/|α - 2| + 1)^(α/2) - 1], continued to its limits at α = 2 (L2,
+    ½(r/c)²), α = 0 (Cauchy, log(½(r/c)² + 1)) and α = -inf (Welsch, 1 - exp(-½(r/c)²)).
+    α = 1 is pseudo-Huber √((r/c)² + 1) - 1 and α = -2 Geman-McClure 2(r/c)²/((r/c)² + 4).
+    `alpha` is any number in [-inf, inf) (pass `float('-inf')` for Welsch); `scale` > 0.
+
+    ∂ρ/∂x = (r/c²)·((r/c)²/|α - 2| + 1)^(α/2 - 1); `hess` gives ∂²ρ/∂x². `grad_params=True`
+    appends `{"alpha": ∂/∂α, "scale": ∂/∂c}` of the returned loss (for reduction='none', of the
+    sum of the returned losses), so that α and c can be learned. They are computed without
+    cancellation, so α within 1e-7 of 0 or 2 gives the limits' values. ∂/∂α diverges as α → 2
+    (like (z/4)·log(z/|α - 2|) with z = (r/c)²): it is +inf at α = 2 for any r ≠ 0.
+
+    Minimising ρ alone over c makes c grow without bound; learn c (and α) through Barron's
+    negative log-likelihood, which adds a partition function this loss does not include.
     """
-    return evaluate("poisson_nll_loss", input, target,
-                    [_flag(log_input, "log_input"), _flag(full, "full"), ("eps", eps)],
-                    reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess)
-
-
-def gamma_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
-               grad: bool = False, hess: bool = False) -> Any:
-    """Gamma regression loss on the log-mean m (log link), for targets y > 0 (ValueError
-    otherwise): the loss of XGBoost's `reg:gamma`, LightGBM's `gamma` and scikit-learn's
-    `HalfGammaLoss`.
-
-    l = m + y·e^(-m);  ∂l/∂x = 1 - y·e^(-m);  ∂²l/∂x² = y·e^(-m) (the boosters' exactly).
-    This is the negative log-likelihood up to terms free of m; the gamma deviance of μ = e^m
-    is 2·(l - 1 - log y) (`sklearn.metrics.mean_gamma_deviance` per element).
-    """
-    return evaluate("gamma_loss", input, target, reduction=reduction,
-                    sample_weight=sample_weight, grad=grad, hess=hess)
-
-
-def tweedie_loss(input: Any, target: Any, *, power: float = 1.5, reduction: str = "mean",
-                 sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
-    """Tweedie regression loss on the log-mean m (log link) with variance power ρ = `power` in
-    the open interval (1, 2), for targets y >= 0: the loss of XGBoost's `reg:tweedie`,
-    LightGBM's `tweedie` and scikit-learn's `HalfTweedieLoss`.
-
-    With a = y·e^((1-ρ)m), b = e^((2-ρ)m): l = b/(2 - ρ) - a/(1 - ρ);  ∂l/∂x = b - a;
-    ∂²l/∂x² = (2 - ρ)·b - (1 - ρ)·a (the boosters' exactly). This is the negative
-    log-likelihood up to terms free of m; the Tweedie deviance of μ = e^m is
-    2·(l + y^(2-ρ)/((1 - ρ)(2 - ρ))) (`sklearn.metrics.mean_tweedie_deviance` per element).
-    For ρ = 1 use `poisson_nll_loss`, for ρ = 2 `gamma_loss`.
-    """
-    return evaluate("tweedie_loss", input, target, [("power", power)], reduction=reduction,
-                    sample_weight=sample_weight, grad=grad, hess=hess)
+    return evaluate("adaptive_robust_loss", input, target, [("alpha", alpha), ("scale", scale)],
+                    reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess,
+                    grad_params=grad_params)

@@ -43,10 +43,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _native
-from ._arrays import as_array, as_input, as_like, as_real, check_flag, reduction_code, results
-from ._catalogue import loss_id
-from ._outputs import new_output
+from ._internal import _native
+from ._internal.arrays import as_array, as_input, as_like, as_real, check_flag, reduction_code, results
+from ._internal.catalogue import loss_id
+from ._internal.outputs import new_output
 
 __all__ = ["dice_loss", "tversky_loss", "focal_tversky_loss", "generalized_dice_loss", "jaccard_loss",
            "lovasz_softmax_loss"]

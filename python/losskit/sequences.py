@@ -5,9 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _native
-from ._arrays import as_array, as_input, as_int, as_like, check_flag, reduction_code
-from ._outputs import new_output
+from ._internal import _native
+from ._internal.arrays import as_array, as_input, as_int, as_like, check_flag, reduction_code
+from ._internal.outputs import new_output
 
 __all__ = ["ctc_loss"]
 

@@ -34,6 +34,8 @@ import numpy as np
 
 import losskit
 
+from ._internal.catalogue import entry
+
 __all__ = ["metric", "scorer", "response_method"]
 
 # Losses on logits whose catalogue target domain does not say so (soft labels are real).
@@ -41,16 +43,9 @@ _ON_LOGITS = frozenset({"binary_cross_entropy_with_logits"})
 _LABEL_DOMAINS = frozenset({"zero_one", "signs", "unit_interval"})
 
 
-def _entry(name: str) -> dict[str, Any]:
-    for entry in losskit.catalogue():
-        if entry["name"] == name:
-            return entry
-    raise ValueError(f"no loss is named {name!r}; losskit.catalogue() lists them")
-
-
 def metric(name: str, **params: Any) -> Callable[..., float]:
     """The mean loss as a scikit-learn metric `metric(y_true, y_pred, sample_weight=None)`."""
-    _entry(name)
+    entry(name)
     loss = getattr(losskit, name)
 
     def mean_loss(y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
@@ -63,10 +58,10 @@ def metric(name: str, **params: Any) -> Callable[..., float]:
 
 def response_method(name: str) -> str:
     """The estimator method whose output the scorer of this loss feeds as y_pred."""
-    entry = _entry(name)
-    if entry["kind"] == "elementwise" and entry["input_domain"] == "unit_interval":
+    spec = entry(name)
+    if spec["kind"] == "elementwise" and spec["input_domain"] == "unit_interval":
         return "predict_proba"
-    if entry["kind"] == "cross_entropy" or name in _ON_LOGITS or entry["target_domain"] in _LABEL_DOMAINS:
+    if spec["kind"] == "cross_entropy" or name in _ON_LOGITS or spec["target_domain"] in _LABEL_DOMAINS:
         return "decision_function"
     return "predict"
 
@@ -77,7 +72,7 @@ def scorer(name: str, **params: Any) -> Any:
     from sklearn.metrics import make_scorer
 
     mean_loss = metric(name, **params)
-    if _entry(name)["kind"] == "cross_entropy":
+    if entry(name)["kind"] == "cross_entropy":
         def score(y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
             scores = np.asarray(y_pred)
             if scores.ndim == 1:  # a binary decision_function: logits [0, d]

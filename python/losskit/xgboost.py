@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ._boosting import XGBOOST_HESSIAN, BoundLoss, init_score
+from ._internal.boosting import XGBOOST_HESSIAN, BoundLoss, init_score
 
 __all__ = ["objective", "metric", "init_score"]
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 import losskit as lk
-from losskit import _native
+from losskit._internal import _native
 
 
 class Case(NamedTuple):
@@ -177,13 +177,13 @@ CASES += [
     Case("js-target-shape", lambda: lk.jensen_shannon_divergence(logits, logits[:2]), ValueError, "target"),
     Case("entropy-sample_weight", lambda: lk.entropy(logits, sample_weight=np.ones(3)), ValueError, "sample_weight"),
     Case("native-rowwise-size-overflow",
-         lambda: _native.rowwise(lk._catalogue.loss_id("entropy"), (), 2**62, 2**62, np.ones(1), None, None, None,
+         lambda: _native.rowwise(lk._internal.catalogue.loss_id("entropy"), (), 2**62, 2**62, np.ones(1), None, None, None,
                                  None, -100, 1, None, None, None), ValueError, "overflow"),
     Case("native-rowwise-not-rowwise-id",
          lambda: _native.rowwise(0, (), 4, 3, logits.ravel(), labels, None, None, None, -100, 1, None, None, None),
          ValueError, "row-wise"),
     Case("native-rowwise-list-length",
-         lambda: _native.rowwise(lk._catalogue.loss_id("multilabel_margin_loss"), (), 4, 3, logits.ravel(), labels,
+         lambda: _native.rowwise(lk._internal.catalogue.loss_id("multilabel_margin_loss"), (), 4, 3, logits.ravel(), labels,
                                  None, None, None, -100, 1, None, None, None), ValueError, "target"),
 ]
 

@@ -116,3 +116,17 @@ def weighted_reduction(per_element: torch.Tensor, weight: torch.Tensor, reductio
         return weighted.sum()
     total = weight.sum() if denominator is None else denominator
     return weighted.sum() / total if float(total) > 0 else weighted.sum() * 0
+
+
+def signs(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n labels drawn from {-1, +1}."""
+    return np.where(rng.random(n) < 0.5, -1.0, 1.0)
+
+
+def torch_grads(fn: Callable[..., Any], arrays: list[np.ndarray], *args: Any, **kwargs: Any):
+    """PyTorch's `fn(*arrays, *args, **kwargs)` and the gradient of its sum with respect to each
+    array, by float64 autograd when the arrays are float64."""
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*ts, *args, **kwargs)
+    out.sum().backward()
+    return out.detach().numpy(), [t.grad.numpy() for t in ts]

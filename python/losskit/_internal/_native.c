@@ -1,5 +1,5 @@
 /*
- * losskit._native: the thin CPython shim over liblosskit.so.
+ * losskit._internal._native: the thin CPython shim over liblosskit.so.
  *
  * It takes PEP 3118 buffers (numpy arrays prepared by the Python layer), checks that their
  * element types and lengths agree with what the C ABI will be told, releases the GIL for the
@@ -1006,7 +1006,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "losskit._native", "Thin shim over liblosskit.so.", 0, methods,
+    PyModuleDef_HEAD_INIT, "losskit._internal._native", "Thin shim over liblosskit.so.", 0, methods,
 };
 
 PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._outputs import MIN_BYTES, new_output
+from .outputs import MIN_BYTES, new_output
 
 REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -114,6 +114,11 @@ def check_flag(value: Any, name: str) -> bool:
     if value is not True and value is not False and not isinstance(value, np.bool_):
         raise TypeError(f"{name}: expected True or False, got {value!r}")
     return bool(value)
+
+
+def flag_parameter(value: Any, name: str) -> tuple[str, float]:
+    """A boolean option as the (name, 0.0 or 1.0) pair the catalogue's flag parameters expect."""
+    return name, float(check_flag(value, name))
 
 
 def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:

@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ._catalogue import catalogue
+from .catalogue import entry
 
 HESSIANS = ("exact", "booster")
 
@@ -69,14 +69,6 @@ LIGHTGBM_HESSIAN: dict[str, HessianRule] = {
 }
 
 
-def _entry(name: str) -> dict[str, Any]:
-    for entry in catalogue():
-        if entry["name"] == name:
-            return entry
-    names = ", ".join(e["name"] for e in catalogue())
-    raise ValueError(f"name: no loss is named {name!r}; the catalogue has {names}")
-
-
 @dataclass(frozen=True)
 class BoundLoss:
     """A catalogue loss with fixed parameters, evaluated per sample for a booster.
@@ -91,7 +83,7 @@ class BoundLoss:
     rules: Mapping[str, HessianRule] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _entry(self.name)  # an unknown name raises here
+        entry(self.name)  # an unknown name raises here
         if self.hessian not in HESSIANS:
             raise ValueError(f"hessian: expected 'exact' or 'booster', got {self.hessian!r}")
         accepted = set(inspect.signature(self.function).parameters) - {
@@ -103,7 +95,7 @@ class BoundLoss:
     @property
     def multiclass(self) -> bool:
         """Whether the loss is softmax cross-entropy over (n, K) margins."""
-        return _entry(self.name)["kind"] == "cross_entropy"
+        return entry(self.name)["kind"] == "cross_entropy"
 
     @property
     def function(self) -> Callable[..., Any]:
@@ -227,22 +219,22 @@ def init_score(name: str, y: Any, sample_weight: Any = None, *, classes: int | N
     `sample_weight` is (n,). Returns a float or an array, in margin space (a logit, a
     log-mean, ...).
     """
-    entry = _entry(name)
+    spec = entry(name)
     labels = np.asarray(y, dtype=np.float64)
-    if entry["kind"] != "cross_entropy" and labels.ndim == 2:
+    if spec["kind"] != "cross_entropy" and labels.ndim == 2:
         return np.array([init_score(name, column, sample_weight, **params) for column in labels.T])
     labels = labels.reshape(-1)
     w = np.ones_like(labels) if sample_weight is None else np.asarray(sample_weight, np.float64).reshape(-1)
     if w.shape != labels.shape or not np.all(w >= 0) or not w.sum() > 0:
         raise ValueError("sample_weight: expected one non-negative weight per label, not all 0")
-    if entry["kind"] == "cross_entropy":
+    if spec["kind"] == "cross_entropy":
         return _softmax_start(labels, w, params, classes)
     loss = BoundLoss(name, params)  # checks the parameter names
     closed = CLOSED_FORMS.get(name)
     value = None if closed is None else closed(labels, w, params)
     if value is not None:
         return value
-    return _minimise(loss, labels, w, positive=entry["input_domain"] in ("positive", "non_negative"))
+    return _minimise(loss, labels, w, positive=spec["input_domain"] in ("positive", "non_negative"))
 
 
 def _minimise(loss: BoundLoss, y: np.ndarray, w: np.ndarray, *, positive: bool) -> float:

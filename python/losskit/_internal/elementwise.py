@@ -6,9 +6,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _native
-from ._arrays import (PLAIN, as_input, as_like, as_real, check_flag, new_output, reduction_code, results,
+from .arrays import (PLAIN, as_input, as_like, as_real, check_flag, new_output, reduction_code, results,
                       sample_weight_for)
-from ._catalogue import LOSS_IDS, loss_id
+from .catalogue import LOSS_IDS, loss_id
 
 WEIGHTING_NORMALIZED = 0
 WEIGHTING_RESCALE = 1

@@ -8,9 +8,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _native
-from ._arrays import as_array, as_input, as_int, as_like, as_real, check_flag, results
-from ._catalogue import loss_id
-from ._outputs import new_output
+from .arrays import as_array, as_input, as_int, as_like, as_real, check_flag, results
+from .catalogue import loss_id
+from .outputs import new_output
 
 ROW_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
 

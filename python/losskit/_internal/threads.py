@@ -1,11 +1,12 @@
-"""Thread control. Large calls split their work over threads; results are bitwise identical
-for any thread count (fixed blocks, block sums combined in a fixed order), and calls too small
-to gain from threads stay on the calling thread. The GIL is released during every call, so
-Python threads calling LossKit also run in parallel."""
+"""Thread control, public as `losskit.set_num_threads` and `losskit.get_num_threads`. Large
+calls split their work over threads; results are bitwise identical for any thread count
+(fixed blocks, block sums combined in a fixed order), and calls too small to gain from threads
+stay on the calling thread. The GIL is released during every call, so Python threads calling
+LossKit also run in parallel."""
 from __future__ import annotations
 
 from . import _native
-from ._arrays import as_int
+from .arrays import as_int
 
 __all__ = ["set_num_threads", "get_num_threads"]
 

@@ -1,6 +1,6 @@
-"""Command-line entry point: `python -m losskit <command> [options]`.
+"""LossKit's command-line tools, run as `python -m losskit <command> [options]`.
 
-Each command is a module of this package with a `main(argv) -> int` function that parses its own
+Each command is a module of this subpackage with a `main(argv) -> int` function that parses its own
 options (so `python -m losskit <command> -h` shows them) and returns the exit code. Modules are
 imported only when their command runs, so one command's dependencies never slow down or break
 another. Adding a command is one line in COMMANDS.
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 
 # name -> (module in this package that has main(argv), one-line description)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "train a digits classifier with LossKit's fused cross-entropy gradient"),
-    "losses": ("losses_table", "list the losses, formulas, parameters and derivatives"),
+    "losses": ("losses", "list the losses by family: formulas, parameters and derivatives"),
     "plot": ("plot", "draw elementwise losses and their fused derivatives into a PNG"),
     "bench": ("bench", "time LossKit's loss + gradient against numpy, PyTorch and JAX"),
 }
@@ -36,9 +35,5 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.command is None:
         parser.error("expected a command, one of: " + ", ".join(COMMANDS))
-    module = importlib.import_module(f"{__package__ or 'losskit'}.{COMMANDS[options.command][0]}")
+    module = importlib.import_module(f"{__name__}.{COMMANDS[options.command][0]}")
     return module.main(options.args, prog=f"{parser.prog} {options.command}")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

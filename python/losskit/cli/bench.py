@@ -10,11 +10,11 @@ training step needs, for:
 
 The large cases are memory-bound or nearly so, so each is also compared with a physical floor:
 one pass over memory that reads the inputs and writes the gradient with a single-threaded numpy
-ufunc into a preallocated array (`losskit._bench_cases.prepare_floor`). "LossKit / floor" says
+ufunc into a preallocated array (`losskit.cli.bench_cases.prepare_floor`). "LossKit / floor" says
 how close LossKit comes to that; with several threads it can go below 1.
 
 Thread settings: "1" and "all" (the cores this process may use, `os.sched_getaffinity`). Each
-library runs at each setting in a fresh process (`losskit._bench_worker`) started with
+library runs at each setting in a fresh process (`losskit.cli.bench_worker`) started with
 LOSSKIT_, OMP_, MKL_ and OPENBLAS_NUM_THREADS set, `torch.set_num_threads` and
 `lk.set_num_threads` called, and for 1 thread
 XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" and the process
@@ -26,7 +26,7 @@ and turns a crash or out-of-memory into a "failed" cell. The "cores busy" line u
 (CPU time / wall time while timing) shows whether each setting was obeyed.
 
 Before timing, each peer's loss and gradient are compared with LossKit's on the same arrays
-(`losskit._bench_worker.agreement`); a mismatch is marked in the table and makes the exit code 1.
+(`losskit.cli.bench_worker.agreement`); a mismatch is marked in the table and makes the exit code 1.
 A peer that is not installed is reported as missing.
 
     python -m losskit bench                   # full run, a few minutes on 2 cores
@@ -47,8 +47,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import _bench_cases as bc
-from ._bench_table import Report, render_markdown, render_text
+from . import bench_cases as bc
+from .bench_table import Report, render_markdown, render_text
 
 TINY_LOOPS, TINY_LOOPS_QUICK = 2000, 100
 SINGLE_THREAD_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
@@ -98,19 +98,19 @@ def worker_environment(threads: int) -> dict[str, str]:
         env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {SINGLE_THREAD_XLA_FLAGS}".strip()
     # The package's folder goes last: it finds this losskit when it is not installed, without
     # hiding anything the caller put on PYTHONPATH (when installed it is site-packages).
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])  # the folder holding the losskit package
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), package_root]))
     return env
 
 
 def run_worker(library: str, threads: int, options: argparse.Namespace, loops: int) -> dict[str, Any]:
-    """Runs `losskit._bench_worker` for one library and thread setting; returns its results."""
+    """Runs `losskit.cli.bench_worker` for one library and thread setting; returns its results."""
     cpus = sorted(os.sched_getaffinity(0))[:threads]
     with tempfile.TemporaryDirectory(prefix="losskit-bench-") as scratch:
         output = Path(scratch) / "result.json"
         config = {"library": library, "threads": threads, "quick": options.quick,
                   "repeat": options.repeat, "loops": loops, "output": str(output)}
-        run = subprocess.run([sys.executable, "-m", "losskit._bench_worker", json.dumps(config)],
+        run = subprocess.run([sys.executable, "-m", "losskit.cli.bench_worker", json.dumps(config)],
                              env=worker_environment(threads), capture_output=True, text=True,
                              preexec_fn=lambda: os.sched_setaffinity(0, cpus))
         if run.returncode != 0 or not output.exists():
@@ -157,7 +157,7 @@ def peer_list(text: str) -> list[str]:
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog, description="Time LossKit's fused loss + gradient against numpy, PyTorch and JAX "
-                               "(see `pydoc losskit.bench` for what is measured and how).")
+                               "(see `pydoc losskit.cli.bench` for what is measured and how).")
     parser.add_argument("--quick", action="store_true", help="small arrays: a smoke run in seconds")
     parser.add_argument("--threads", choices=["1", "all", "both"], default="both",
                         help="thread settings to run (default both)")

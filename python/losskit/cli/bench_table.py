@@ -4,7 +4,7 @@ One row per case and thread setting. Times are medians per call, in ms for the l
 µs per call for the tiny ones. "best peer / LossKit" is the fastest peer's time over LossKit's
 (> 1: LossKit is faster), counting only peers whose result agreed with LossKit's; a peer whose
 result differed is printed with "!" and listed under the table. "LossKit / floor" is LossKit's
-time over one memory pass (see `losskit._bench_cases.prepare_floor`).
+time over one memory pass (see `losskit.cli.bench_cases.prepare_floor`).
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from . import _bench_cases as bc
-from ._bench_worker import GRAD_TOL, LOSS_RTOL
+from .. import __version__
+from . import bench_cases as bc
+from .bench_worker import GRAD_TOL, LOSS_RTOL
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """One library at one thread setting: the process `python -m losskit bench` starts for each.
 
-Run as `python -m losskit._bench_worker CONFIG_JSON`, with the thread environment and CPU
-affinity already set by the parent (`losskit.bench`), so every library is configured before
+Run as `python -m losskit.cli.bench_worker CONFIG_JSON`, with the thread environment and CPU
+affinity already set by the parent (`losskit.cli.bench`), so every library is configured before
 it is imported. CONFIG_JSON holds `library`, `threads`, `quick`, `repeat`, `loops` (calls per
 repeat for tiny cases) and `output` (a path); the worker writes its results there as JSON:
 
@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _bench_cases as bc
+from . import bench_cases as bc
 
 LOSS_RTOL = 1e-4   # float32 sums in different orders; LossKit accumulates in float64
 GRAD_TOL = 1e-4    # max |Δgradient| relative to max |gradient|

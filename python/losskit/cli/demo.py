@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .classification import cross_entropy
+from ..multiclass import cross_entropy
 
 SKLEARN_MISSING = ("the demo needs scikit-learn for its bundled digits data: "
                    "pip install scikit-learn  (or: pip install 'losskit[demo]')")

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from losskit import _bench_cases as bc
-from losskit import _bench_worker as worker
-from losskit import _bench_table as table
-from losskit import bench
-from losskit.__main__ import main as cli_main
+from losskit.cli import bench_cases as bc
+from losskit.cli import bench_worker as worker
+from losskit.cli import bench_table as table
+from losskit.cli import bench
+from losskit.cli import main as cli_main
 
 INSTALLED = [peer for peer in bc.PEERS if importlib.util.find_spec(peer) is not None]
 
@@ -146,7 +146,7 @@ def test_command_line_entry_points(capsys):
     env = dict(os.environ)
     package_root = str(Path(lk.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    run = subprocess.run([sys.executable, "-m", "losskit.bench", "--quick", "--repeat", "1",
+    run = subprocess.run([sys.executable, "-m", "losskit", "bench", "--quick", "--repeat", "1",
                           "--threads", "1", "--peers", "numpy", "--markdown"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from losskit import demo
-from losskit.__main__ import main as cli_main
+from losskit.cli import demo
+from losskit.cli import main as cli_main
 
 FINAL = re.compile(r"held-out accuracy ([0-9.]+) after (\d+) epochs "
                    r"\(training loss ([0-9.]+) -> ([0-9.]+); trained in [0-9.]+ s\)")

@@ -9,8 +9,8 @@ import zlib
 import numpy as np
 import pytest
 
-from losskit import plot
-from losskit.__main__ import main as cli_main
+from losskit.cli import plot
+from losskit.cli import main as cli_main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

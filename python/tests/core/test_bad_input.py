@@ -13,7 +13,7 @@ import pytest
 import losskit
 from bad_input_cases import CASES, check
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # python/tests, where bad_input_cases.py is
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

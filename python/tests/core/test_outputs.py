@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from losskit import _outputs
+from losskit._internal import outputs as _outputs
 
 N = 3_000_000  # 12 MB of float32: well above the 128 KiB recycling threshold
 SMALL = 1000

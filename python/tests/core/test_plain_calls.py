@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from losskit import _arrays, _native, _outputs
+from losskit._internal import _native
+from losskit._internal import arrays as _arrays
+from losskit._internal import outputs as _outputs
 
 PLAIN_ENTRIES = ("elementwise_plain", "cross_entropy_plain")
 
@@ -268,7 +270,8 @@ def test_outputs_come_from_the_one_allocator(monkeypatch, rng):
     def recording(shape, dtype):
         calls.append((tuple(np.atleast_1d(shape)) if np.ndim(shape) else (int(shape),), np.dtype(dtype)))
         return np.empty(shape, dtype)
-    from losskit import _elementwise, classification
+    from losskit import multiclass as classification
+    from losskit._internal import elementwise as _elementwise
     plain = (np.ndarray, _arrays.REDUCTIONS, _arrays.PLAIN[2], recording, recording, 0)
     for module in (_elementwise, classification):
         monkeypatch.setattr(module, "PLAIN", plain)
@@ -332,7 +335,7 @@ def test_a_failing_allocator_raises_and_leaks_nothing(rng):
     for allocator, error in ((failing, MemoryError), (wrong, TypeError)):
         plain = (np.ndarray, _arrays.REDUCTIONS, _arrays.PLAIN[2], allocator, allocator, 0)
         with pytest.raises(error):
-            _native.elementwise_plain(lk._catalogue.loss_id("mse_loss"), (), x, x, "none", True, True, plain)
+            _native.elementwise_plain(lk._internal.catalogue.loss_id("mse_loss"), (), x, x, "none", True, True, plain)
         with pytest.raises(error):
             _native.cross_entropy_plain(x, np.array(1), -100, 0.0, "mean", True, False, plain)
     # Every buffer was released: numpy refuses to resize an array whose buffer is exported.

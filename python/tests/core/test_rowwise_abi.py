@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from losskit import _native
-from losskit._catalogue import loss_id
+from losskit._internal import _native
+from losskit._internal.catalogue import loss_id
 
 R, C = 3, 4
 X = np.linspace(-1.0, 1.0, R * C)

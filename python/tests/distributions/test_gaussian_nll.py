@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 
 import losskit as lk
-from losskit import _native
-from losskit._catalogue import loss_id
+from losskit._internal import _native
+from losskit._internal.catalogue import loss_id
 from derivative_checks import DTYPES, REDUCTIONS, RTOL, assert_derivatives, central_difference
 
 SHAPE = (4, 3, 5)

@@ -13,7 +13,7 @@ import pytest
 
 import losskit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LIBRARY_DIR = Path(losskit.__file__).resolve().parent
 
 

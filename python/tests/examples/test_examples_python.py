@@ -11,7 +11,7 @@ import pytest
 
 import losskit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NAMES = {entry["name"] for entry in losskit.catalogue()}
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 import losskit
-from losskit import losses_table
+from losskit.cli import losses as losses_table
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text()
 
 

@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from losskit import _native
-from losskit._catalogue import loss_id
+from losskit._internal import _native
+from losskit._internal.catalogue import loss_id
 
 N, C, S = 2, 3, 4
 X = np.linspace(-1.0, 1.0, N * C * S)
