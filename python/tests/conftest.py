@@ -130,3 +130,11 @@ def torch_grads(fn: Callable[..., Any], arrays: list[np.ndarray], *args: Any, **
     out = fn(*ts, *args, **kwargs)
     out.sum().backward()
     return out.detach().numpy(), [t.grad.numpy() for t in ts]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Runs the shared tests of `formula_cases.py` on the `FORMULA_CASES` of the module that
+    imports them (one parameter `case`, with readable ids)."""
+    cases = getattr(metafunc.module, "FORMULA_CASES", None)
+    if cases is not None and "case" in metafunc.fixturenames:
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])

@@ -1,26 +1,23 @@
-"""The regression and count/GLM losses against float64 formulas written here, independently of
-the Swift kernels: values, gradients and Hessians for every reduction, with and without sample
-weights, in float32 and float64; finite differences of every gradient and Hessian; parameter
-ranges (stated here, not read from the catalogue) and target domains; kinks and extreme inputs.
-(test_catalogue.py checks every loss's signature, defaults and flags against the catalogue.)
+"""The regression losses against float64 formulas written here, independently of the Swift
+kernels (the shared tests of `formula_cases.py` on each case below), parameter ranges (stated
+here, not read from the catalogue) and domains; kinks and extreme inputs. (core/test_catalogue.py
+checks every loss's signature, defaults and flags against the catalogue.)
 
 Library references (PyTorch, optax, scikit-learn, XGBoost, LightGBM) are in
-test_regression_references.py and test_count_losses.py.
+test_regression_references.py; the count losses are in distributions/.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pytest
 
 import losskit as lk
-from conftest import assert_close, assert_matches_finite_differences
-from losskit import distributions, regression
-
-N = 37  # two full float32 vectors, four float64 ones, and a tail
+from formula_cases import (N, Case, test_empty_input_and_zero_weights_give_zero_mean,  # noqa: F401 (run here)
+                           test_finite_differences, test_matches_reference, test_per_sample_weights_on_a_matrix)
+from losskit import regression
 F64_EPS = np.finfo(np.float64).eps
 
 
@@ -83,29 +80,6 @@ def ref_squared_log_error(x, y):
     return d * d, 2 * d / (1 + x), 2 * (1 - d) / (1 + x) ** 2
 
 
-def ref_poisson_nll(x, y, log_input, full, eps):
-    if log_input:
-        mu = np.exp(x)
-        loss, g, h = mu - y * x, mu - y, mu
-    else:
-        loss, g, h = x - y * np.log(x + eps), 1 - y / (x + eps), y / (x + eps) ** 2
-    if full:
-        ys = np.where(y > 1, y, 2.0)  # any value > 1 keeps the logs finite; masked below
-        loss = loss + np.where(y > 1, ys * np.log(ys) - ys + 0.5 * np.log(2 * np.pi * ys), 0.0)
-    return loss, g, h
-
-
-def ref_gamma(x, y):
-    mu = np.exp(x)
-    return x + y / mu, 1 - y / mu, y / mu
-
-
-def ref_tweedie(x, y, power):
-    mu = np.exp(x)
-    a, b = y * mu ** (1 - power), mu ** (2 - power)
-    return b / (2 - power) - a / (1 - power), b - a, (2 - power) * b - (1 - power) * a
-
-
 # --- data: residuals kept away from kinks so finite differences are meaningful --------------
 
 def residual_data(*kinks: float) -> Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]:
@@ -123,37 +97,7 @@ def log1p_data(rng):
     return rng.uniform(-0.6, 9.0, N), rng.uniform(-0.6, 9.0, N)
 
 
-def poisson_data(rng):
-    return rng.normal(0.5, 1.0, N), rng.poisson(3.0, N).astype(float)  # counts include 0 and 1
-
-
-def rate_data(rng):
-    return rng.uniform(0.05, 6.0, N), rng.poisson(3.0, N).astype(float)
-
-
-def gamma_data(rng):
-    return rng.normal(0.5, 1.0, N), rng.gamma(2.0, 1.5, N)
-
-
-def tweedie_data(rng):
-    y = np.where(rng.uniform(size=N) < 0.3, 0.0, rng.gamma(2.0, 1.5, N))
-    return rng.normal(0.5, 1.0, N), y
-
-
-@dataclass
-class Case:
-    fn: Callable[..., Any]
-    kwargs: dict[str, Any]
-    ref: Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]
-    data: Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]]
-    id: str = field(default="")
-
-    def __post_init__(self):
-        args = ",".join(f"{k}={v}" for k, v in self.kwargs.items())
-        self.id = f"{self.fn.__name__}({args})"
-
-
-CASES = [
+FORMULA_CASES = [
     Case(lk.smooth_l1_loss, {"beta": 1.0}, ref_smooth_l1, residual_data(0.0, 1.0)),
     Case(lk.smooth_l1_loss, {"beta": 0.3}, ref_smooth_l1, residual_data(0.0, 0.3)),
     Case(lk.smooth_l1_loss, {"beta": 0.0}, ref_smooth_l1, residual_data(0.0)),
@@ -173,85 +117,19 @@ CASES = [
          residual_data(0.0, 0.7)),
     Case(lk.mape_loss, {}, ref_mape, residual_data(0.0)),
     Case(lk.squared_log_error_loss, {}, ref_squared_log_error, log1p_data),
-    Case(lk.poisson_nll_loss, {"log_input": True, "full": False, "eps": 1e-8}, ref_poisson_nll,
-         poisson_data),
-    Case(lk.poisson_nll_loss, {"log_input": True, "full": True, "eps": 1e-8}, ref_poisson_nll,
-         poisson_data),
-    Case(lk.poisson_nll_loss, {"log_input": False, "full": False, "eps": 1e-8}, ref_poisson_nll,
-         rate_data),
-    Case(lk.poisson_nll_loss, {"log_input": False, "full": True, "eps": 0.25}, ref_poisson_nll,
-         rate_data),
-    Case(lk.gamma_loss, {}, ref_gamma, gamma_data),
-    Case(lk.tweedie_loss, {"power": 1.5}, ref_tweedie, tweedie_data),
-    Case(lk.tweedie_loss, {"power": 1.1}, ref_tweedie, tweedie_data),
-    Case(lk.tweedie_loss, {"power": 1.9}, ref_tweedie, tweedie_data),
 ]
-IDS = [c.id for c in CASES]
 
 
 def test_every_regression_loss_has_a_case():
-    """Every regression and count loss, except those tested against PyTorch's own kernels
-    (test_regression_losses.py, test_adaptive_robust.py, test_gaussian_nll.py)."""
-    elsewhere = {"mse_loss", "l1_loss", "huber_loss", "adaptive_robust_loss", "gaussian_nll_loss"}
-    assert {c.fn.__name__ for c in CASES} == set(regression.__all__ + distributions.__all__) - elsewhere
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-@pytest.mark.parametrize("weighted", [False, True])
-def test_matches_reference(case, dtype, reduction, weighted, rng):
-    x, y = (a.astype(dtype) for a in case.data(rng))
-    w = rng.uniform(0.0, 2.0, N).astype(dtype) if weighted else None
-    if weighted:
-        w[3] = 0.0
-    loss, g, h = case.fn(x, y, **case.kwargs, reduction=reduction, sample_weight=w,
-                         grad=True, hess=True)
-    l_ref, g_ref, h_ref = case.ref(x.astype(np.float64), y.astype(np.float64), **case.kwargs)
-    ww = np.ones(N) if w is None else w.astype(np.float64)
-    scale = 1.0 / ww.sum() if reduction == "mean" else 1.0
-    assert g.dtype == h.dtype == dtype and g.shape == h.shape == x.shape
-    if reduction == "none":
-        assert loss.dtype == dtype and loss.shape == x.shape
-        assert_close(loss, ww * l_ref, dtype)
-    else:
-        assert isinstance(loss, float)
-        assert_close(loss, np.sum(ww * l_ref) * scale, dtype)
-    assert_close(g, ww * g_ref * scale, dtype)
-    assert_close(h, ww * h_ref * scale, dtype)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_finite_differences(case):
-    """Central differences of the float64 loss give the gradient, of the gradient the Hessian."""
-    x, y = case.data(np.random.default_rng(11))
-    assert_matches_finite_differences(
-        lambda v, **options: case.fn(v, y, **case.kwargs, reduction="none", **options), x)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_per_sample_weights_on_a_matrix(case):
-    """A weight per row of a (rows, columns) input weights every element of that row."""
-    x, y = case.data(np.random.default_rng(3))
-    x, y = x[:36].reshape(4, 9), y[:36].reshape(4, 9)
-    w = np.array([0.5, 2.0, 0.0, 1.0])
-    loss, g = case.fn(x, y, **case.kwargs, sample_weight=w, grad=True)
-    l_ref, g_ref, _ = case.ref(x, y, **case.kwargs)
-    ww = np.repeat(w, 9).reshape(4, 9)
-    assert_close(loss, np.sum(ww * l_ref) / ww.sum(), np.float64)
-    assert_close(g, ww * g_ref / ww.sum(), np.float64)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_empty_input_and_zero_weights_give_zero_mean(case):
-    empty = np.zeros(0)
-    assert case.fn(empty, empty, **case.kwargs) == 0.0
-    x, y = case.data(np.random.default_rng(5))
-    loss, g, h = case.fn(x, y, **case.kwargs, sample_weight=np.zeros(N), grad=True, hess=True)
-    assert loss == 0.0 and not g.any() and not h.any()
+    """Every regression loss, except those tested against PyTorch's own kernels
+    (test_regression_losses.py) and the adaptive robust loss (test_adaptive_robust.py)."""
+    elsewhere = {"mse_loss", "l1_loss", "huber_loss", "adaptive_robust_loss"}
+    assert {c.fn.__name__ for c in FORMULA_CASES} == set(regression.__all__) - elsewhere
 
 
 # --- parameter ranges and domains --------------------------------------------------------
 
-# Valid input and target for every loss (targets > 0 for gamma, > -1 for log1p).
+# Valid input and target for every loss (> -1 for log1p).
 ONES = np.ones(5)
 
 
@@ -262,8 +140,6 @@ BAD_PARAMETERS = [
     (lk.quantile_loss, "quantile", [0.0, 1.0, -0.1, 1.5]),
     (lk.expectile_loss, "expectile", [0.0, 1.0, -0.5, 2.0]),
     (lk.epsilon_insensitive_loss, "epsilon", [-0.01]),
-    (lk.poisson_nll_loss, "eps", [-1e-8]),
-    (lk.tweedie_loss, "power", [1.0, 2.0, 0.0, 0.5, 2.5, 3.0]),
 ]
 
 
@@ -279,8 +155,6 @@ def test_out_of_range_and_non_finite_parameters_raise(fn, param, values):
 @pytest.mark.parametrize("fn,kwargs", [
     (lk.smooth_l1_loss, {"beta": 0.0}),
     (lk.epsilon_insensitive_loss, {"epsilon": 0.0}),
-    (lk.poisson_nll_loss, {"eps": 0.0}),
-    (lk.tweedie_loss, {"power": 1.001}),
     (lk.quantile_loss, {"quantile": 1e-9}),
 ])
 def test_boundary_parameters_are_accepted(fn, kwargs):
@@ -289,10 +163,6 @@ def test_boundary_parameters_are_accepted(fn, kwargs):
 
 
 @pytest.mark.parametrize("fn,input,target,name", [
-    (lk.poisson_nll_loss, [0.0, 1.0], [2.0, -1.0], "target"),
-    (lk.tweedie_loss, [0.0, 1.0], [0.0, -0.5], "target"),
-    (lk.gamma_loss, [0.0, 1.0], [1.0, 0.0], "target"),
-    (lk.gamma_loss, [0.0, 1.0], [1.0, -2.0], "target"),
     (lk.squared_log_error_loss, [0.0, 1.0], [0.0, -1.0], "target"),
     (lk.squared_log_error_loss, [0.0, -1.5], [0.0, 1.0], "input"),
     (lk.squared_log_error_loss, [-1.0, 0.0], [0.0, 1.0], "input"),
@@ -306,8 +176,7 @@ def test_values_outside_the_domain_raise(fn, input, target, name):
 def test_nan_propagates_and_passes_domains():
     x = np.array([0.5, np.nan, 1.0])
     y = np.array([np.nan, 2.0, 1.0])
-    for fn in (lk.poisson_nll_loss, lk.gamma_loss, lk.tweedie_loss, lk.squared_log_error_loss,
-               lk.log_cosh_loss, lk.pseudo_huber_loss):
+    for fn in (lk.squared_log_error_loss, lk.log_cosh_loss, lk.pseudo_huber_loss):
         loss, g = fn(x, y, reduction="none", grad=True)
         assert np.isnan(loss[:2]).all() and np.isnan(g[:2]).all() and np.isfinite(loss[2])
 
@@ -361,12 +230,6 @@ EXTREMES = [
     (lk.mape_loss, {}, -BIG, 2.0, (BIG + 2) / 2, -0.5, 0.0),
     (lk.squared_log_error_loss, {}, BIG, 0.0, math.log1p(BIG) ** 2, 2 * math.log1p(BIG) / (1 + BIG),
      2 * (1 - math.log1p(BIG)) / (1 + BIG) ** 2),
-    (lk.poisson_nll_loss, {}, -BIG, 3.0, 3 * BIG, -3.0, 0.0),
-    (lk.poisson_nll_loss, {"log_input": False}, BIG, 3.0, BIG - 3 * math.log(BIG + 1e-8),
-     1 - 3 / (BIG + 1e-8), 3 / (BIG + 1e-8) ** 2),
-    (lk.gamma_loss, {}, BIG, 2.0, BIG, 1.0, 0.0),
-    (lk.tweedie_loss, {}, -BIG, 0.0, 0.0, 0.0, 0.0),
-    (lk.tweedie_loss, {"power": 1.2}, -BIG, 0.0, 0.0, 0.0, 0.0),
 ]
 
 
@@ -380,17 +243,6 @@ def test_extreme_inputs_stay_finite(fn, kwargs, x, y, loss, grad, hess, dtype):
     assert np.isfinite([l[0], g[0], h[0]]).all()
     for actual, expected in ((l[0], loss), (g[0], grad), (h[0], hess)):
         assert float(actual) == pytest.approx(expected, rel=rtol, abs=1e-30)
-
-
-@pytest.mark.parametrize("fn,kwargs,x,y", [
-    (lk.poisson_nll_loss, {}, BIG, 1.0),      # e^10000
-    (lk.gamma_loss, {}, -BIG, 1.0),           # y·e^10000
-    (lk.tweedie_loss, {}, BIG, 1.0),          # e^5000
-    (lk.tweedie_loss, {}, -BIG, 1.0),         # y·e^5000
-])
-def test_overflowing_exponentials_give_infinity_not_nan(fn, kwargs, x, y):
-    l, g, h = fn(np.array([x]), np.array([y]), **kwargs, reduction="none", grad=True, hess=True)
-    assert np.isinf(l[0]) and not np.isnan([g[0], h[0]]).any()
 
 
 def test_log_cosh_is_accurate_near_zero():
