@@ -58,7 +58,7 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
         # Plain arguments ((C,) or (N, C) exact C-contiguous float32/float64 logits, int64 class
         # indices or probabilities of the logits' dtype, an int ignore_index, a float or int
         # label_smoothing, a reduction name, True/False flags) go straight to the kernel through
-        # the shim (see `_elementwise.evaluate`); anything else takes the general path below.
+        # the shim (see `_internal.elementwise.evaluate`); anything else takes the general path below.
         result = _native.cross_entropy_plain(input, target, ignore_index, label_smoothing, reduction, grad,
                                              hess, PLAIN)
         if result is not NotImplemented:

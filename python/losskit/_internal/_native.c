@@ -205,7 +205,7 @@ static void retake_gil(PyThreadState *state) {
 }
 
 /* The result convention of every loss function, in one place for the Python layer (its
- * `_arrays.results` is this function) and the shim: the loss alone, or (loss, grad),
+ * `arrays.results` is this function) and the shim: the loss alone, or (loss, grad),
  * (loss, hess) or (loss, grad, hess) for the derivatives asked for, None marking one not asked
  * for. A new reference, or NULL. */
 static PyObject *make_results(PyObject *loss, PyObject *grad, PyObject *hess) {
@@ -240,7 +240,7 @@ static PyObject *results(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 
 #define NOT_PLAIN (-3)
 
-/* What the Python layer tells a plain call (`_arrays.PLAIN`, a tuple passed on every call, so
+/* What the Python layer tells a plain call (`arrays.PLAIN`, a tuple passed on every call, so
  * the shim keeps no state): its array type (numpy.ndarray; subclasses such as masked arrays are
  * not plain), its table of reduction names to codes, its dtype objects for LK_FLOAT32 and
  * LK_FLOAT64, and its output allocators: small_output(shape, dtype) for outputs of fewer than

@@ -133,7 +133,7 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
 # What the shim's plain-call fast paths (`_native.elementwise_plain`, `cross_entropy_plain`)
 # must know of this layer: the array type they accept (exactly; subclasses take the general
 # path), the reduction codes, the computation dtypes by lk_dtype code, and how outputs are
-# allocated: `new_output` (`_outputs.py`, which recycles large outputs) for outputs of at least
+# allocated: `new_output` (`outputs.py`, which recycles large outputs) for outputs of at least
 # MIN_BYTES, `np.empty` below, which is what new_output returns there too, without the ~60 ns
 # of a Python call (a tenth of a 32-element call).
 PLAIN = (np.ndarray, REDUCTIONS, (_FLOAT32, _FLOAT64), np.empty, new_output, MIN_BYTES)
