@@ -16,8 +16,8 @@ from typing import Any
 
 from ._internal.elementwise import evaluate
 
-
-__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "sigmoid_focal_loss", "hinge_loss", "squared_hinge_loss", "soft_margin_loss", "modified_huber_loss", "exponential_loss"]
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "sigmoid_focal_loss", "hinge_loss",
+           "squared_hinge_loss", "soft_margin_loss", "modified_huber_loss", "exponential_loss"]
 
 
 def binary_cross_entropy(input: Any, target: Any, *, weight: Any = None, reduction: str = "mean",

@@ -18,7 +18,6 @@ import numpy as np
 from ._internal.arrays import as_array, as_input, check_flag, flag_parameter
 from ._internal.elementwise import evaluate
 
-
 __all__ = ["poisson_nll_loss", "gamma_loss", "tweedie_loss", "gaussian_nll_loss"]
 
 

@@ -14,7 +14,6 @@ import numpy as np
 from ._internal.arrays import as_array, as_input, check_flag
 from ._internal.rowwise import Rows, evaluate, reduction_code
 
-
 __all__ = ["kl_div", "jensen_shannon_divergence", "entropy"]
 
 

@@ -19,8 +19,8 @@ from ._internal.arrays import as_array, as_input, as_real, check_flag, reduction
 from ._internal.embedding import SWAP, evaluate, same_shape, sample_rows
 from ._internal.outputs import new_output
 
-
-__all__ = ["cosine_embedding_loss", "contrastive_loss", "hinge_embedding_loss", "triplet_margin_loss", "ntxent_loss"]
+__all__ = ["cosine_embedding_loss", "contrastive_loss", "hinge_embedding_loss", "triplet_margin_loss",
+           "ntxent_loss"]
 
 
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, *, margin: float = 0.0,

@@ -25,8 +25,9 @@ from ._internal.arrays import (PLAIN, as_array, as_input, as_int, as_like, as_re
 from ._internal.rowwise import Rows, evaluate
 from ._internal.rowwise import reduction_code as row_reduction_code
 
-
-__all__ = ["cross_entropy", "nll_loss", "softmax_focal_loss", "poly1_cross_entropy", "generalized_cross_entropy", "symmetric_cross_entropy", "multi_margin_loss", "multiclass_hinge_loss"]
+__all__ = ["cross_entropy", "nll_loss", "softmax_focal_loss", "poly1_cross_entropy",
+           "generalized_cross_entropy", "symmetric_cross_entropy", "multi_margin_loss",
+           "multiclass_hinge_loss"]
 
 
 def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: int = -100,

@@ -11,7 +11,6 @@ import numpy as np
 from ._internal.arrays import as_array
 from ._internal.rowwise import Rows, evaluate, reduction_code
 
-
 __all__ = ["multilabel_soft_margin_loss", "multilabel_margin_loss"]
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from ._internal.arrays import as_real
 from ._internal.embedding import evaluate, same_shape
 
-
 __all__ = ["margin_ranking_loss"]
 
 

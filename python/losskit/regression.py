@@ -4,9 +4,9 @@ adaptive robust loss with a learnable shape and scale.
 
 Every function follows the conventions of elementwise losses (`help(losskit)`: same-shape
 `input` and `target`, `reduction`, `sample_weight`, `grad`/`hess` of the reduced loss, dtypes,
-NaN propagation). Below r = x - y is the residual. Where a second
-derivative is 0 or undefined at a kink, the exact value 0 is returned (each docstring says so);
-boosted-tree adapters substitute their own convention.
+NaN propagation). Below r = x - y is the residual. Where a second derivative is 0 or
+undefined at a kink, the exact value 0 is returned (each docstring says so); boosted-tree
+adapters substitute their own convention.
 
 `adaptive_robust_loss` also takes `grad_params=True`, which appends a dict of derivatives of the
 returned loss with respect to its parameters, from the same fused pass.
@@ -18,8 +18,9 @@ from typing import Any
 from ._internal.arrays import flag_parameter
 from ._internal.elementwise import evaluate
 
-
-__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_cosh_loss", "pseudo_huber_loss", "fair_loss", "quantile_loss", "expectile_loss", "epsilon_insensitive_loss", "mape_loss", "squared_log_error_loss", "adaptive_robust_loss"]
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_cosh_loss", "pseudo_huber_loss",
+           "fair_loss", "quantile_loss", "expectile_loss", "epsilon_insensitive_loss", "mape_loss",
+           "squared_log_error_loss", "adaptive_robust_loss"]
 
 
 def mse_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
