@@ -32,6 +32,12 @@ A peer that is not installed is reported as missing.
     python -m losskit bench                   # full run, a few minutes on 2 cores
     python -m losskit bench --quick           # smoke run with small arrays (seconds)
     python -m losskit bench --markdown        # the same table as Markdown, for the README
+    python -m losskit bench --catalogue       # every catalogue loss against PyTorch autograd
+    python -m losskit bench --catalogue --family segmentation
+
+`--catalogue` runs the suite of `losskit.cli.bench_catalogue` instead: each loss of the catalogue
+(or of one family) at a size typical for it, against PyTorch's autograd, checked and timed the
+same way (no memory floor there).
 """
 from __future__ import annotations
 
@@ -47,7 +53,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .._internal.catalogue import family_names
 from . import bench_cases as bc
+from . import bench_catalogue
 from .bench_table import Report, render_markdown, render_text
 
 TINY_LOOPS, TINY_LOOPS_QUICK = 2000, 100
@@ -109,7 +117,8 @@ def run_worker(library: str, threads: int, options: argparse.Namespace, loops: i
     with tempfile.TemporaryDirectory(prefix="losskit-bench-") as scratch:
         output = Path(scratch) / "result.json"
         config = {"library": library, "threads": threads, "quick": options.quick,
-                  "repeat": options.repeat, "loops": loops, "output": str(output)}
+                  "repeat": options.repeat, "loops": loops, "output": str(output),
+                  "suite": "catalogue" if options.catalogue else "headline", "family": options.family}
         run = subprocess.run([sys.executable, "-m", "losskit.cli.bench_worker", json.dumps(config)],
                              env=worker_environment(threads), capture_output=True, text=True,
                              preexec_fn=lambda: os.sched_setaffinity(0, cpus))
@@ -124,9 +133,12 @@ def run(options: argparse.Namespace) -> Report:
     cores = len(os.sched_getaffinity(0))
     settings = {"1": [1], "all": [cores], "both": sorted({1, cores})}[options.threads]
     loops = TINY_LOOPS_QUICK if options.quick else TINY_LOOPS
-    report = Report(options.quick, options.repeat, loops, settings, cores, options.peers, machine())
+    suite = "catalogue" if options.catalogue else "headline"
+    peers = list(bench_catalogue.PEERS) if options.catalogue else options.peers
+    report = Report(options.quick, options.repeat, loops, settings, cores, peers, machine(),
+                    suite=suite, family=options.family)
     for threads in settings:
-        for library in ["losskit", *options.peers]:
+        for library in ["losskit", *peers]:
             start = time.perf_counter()
             print(f"bench: {library}, {threads} thread{'s' * (threads > 1)} ...", end=" ",
                   file=sys.stderr, flush=True)
@@ -166,14 +178,23 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--peers", type=peer_list, default=list(bc.PEERS),
                         help="comma-separated peers to compare with (default numpy,torch,jax)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--catalogue", action="store_true",
+                        help="time every catalogue loss against PyTorch autograd instead of the headline cases")
+    parser.add_argument("--family", default=None, metavar="NAME",
+                        help="with --catalogue: only this family's losses (see python -m losskit losses)")
     return parser
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m losskit bench") -> int:
     """The `bench` command: prints the table; returns 1 if a peer disagreed or anything failed."""
-    options = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    options = parser.parse_args(argv)
     if options.repeat is None:
         options.repeat = 3 if options.quick else 10
+    if options.family is not None and not options.catalogue:
+        parser.error("--family goes with --catalogue")
+    if options.family is not None and options.family not in family_names():
+        parser.error(f"--family: expected one of {', '.join(family_names())}, got {options.family!r}")
     report = run(options)
     print(render_markdown(report) if options.markdown else render_text(report))
     return 1 if report.problems() else 0

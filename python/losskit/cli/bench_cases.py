@@ -68,8 +68,8 @@ def cases(quick: bool) -> list[Case]:
     ]
 
 
-def make_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
-    """(input, target) for a case: standard-normal input; a standard-normal target (mse), 0/1
+def make_data(case: Case, quick: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(input, target) for a case (its shape already says whether the run is quick): standard-normal input; a standard-normal target (mse), 0/1
     labels (BCE) or int64 class indices (cross-entropy). Same seed, same arrays, any process."""
     rng = np.random.default_rng(SEED)
     x = rng.standard_normal(case.shape, dtype=np.float32)
@@ -111,16 +111,17 @@ def load_library(name: str, threads: int) -> str:
     raise ValueError(f"unknown library {name!r}")
 
 
-def prepare(library: str, case: Case, x: np.ndarray, target: np.ndarray) -> Runner:
+def prepare(library: str, case: Case, data: tuple[np.ndarray, np.ndarray]) -> Runner:
     """The loss-and-gradient computation of `library` for a case, set up (and for jax compiled)."""
-    return {"losskit": _losskit, "numpy": _numpy, "torch": _torch, "jax": _jax}[library](case, x, target)
+    return {"losskit": _losskit, "numpy": _numpy, "torch": _torch, "jax": _jax}[library](case, *data)
 
 
-def prepare_floor(case: Case, x: np.ndarray, target: np.ndarray) -> Callable[[], Any]:
+def prepare_floor(case: Case, data: tuple[np.ndarray, np.ndarray]) -> Callable[[], Any]:
     """One memory pass with a single-threaded numpy ufunc into a preallocated array: read the
     inputs and write an array of the gradient's size, the least traffic any loss-with-gradient
     call must do. Elementwise losses read two arrays (`np.add(x, y, out=g)`); cross-entropy
     reads the logits (its targets are 1/C of that) and writes the gradient (`np.negative`)."""
+    x, target = data
     g = np.empty_like(x)
     if case.loss == "cross_entropy":
         return lambda: np.negative(x, out=g)

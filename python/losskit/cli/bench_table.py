@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import __version__
 from . import bench_cases as bc
-from .bench_worker import GRAD_TOL, LOSS_RTOL
+from .bench_worker import GRAD_TOL, LOSS_RTOL, SUITES
 
 
 @dataclass
@@ -28,8 +28,22 @@ class Report:
     peers: list[str]
     machine: dict[str, str]
     results: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    suite: str = "headline"
+    family: str | None = None
 
-    def entry(self, threads: int, library: str, case: bc.Case) -> dict[str, Any] | None:
+    def cases(self) -> list[Any]:
+        """The cases of this run's suite, as the workers ran them."""
+        module = SUITES[self.suite]
+        return module.cases(self.quick, self.family) if self.suite == "catalogue" else module.cases(self.quick)
+
+    @property
+    def columns(self) -> list[str]:
+        """The table's columns: the headline suite's, or the catalogue's (no memory floor)."""
+        if self.suite == "headline":
+            return COLUMNS
+        return ["case", "threads", "unit", "LossKit", *SUITES[self.suite].PEERS, "best peer / LossKit", "repeats"]
+
+    def entry(self, threads: int, library: str, case: Any) -> dict[str, Any] | None:
         """The worker's result for one case, or None if the library is missing or failed."""
         result = self.results[threads, library]
         return next((e for e in result.get("cases", []) if e["case"] == case.label), None)
@@ -61,13 +75,13 @@ COLUMNS = ["case", "threads", "unit", "LossKit", *bc.PEERS, "floor", "best peer 
            "LossKit / floor", "repeats"]
 
 
-def number(seconds: float, case: bc.Case) -> str:
+def number(seconds: float, case: Any) -> str:
     """A time in the case's unit (ms, or µs per call), with three significant digits or so."""
     value = seconds * (1e6 if case.tiny else 1e3)
     return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
-def cell(report: Report, threads: int, library: str, case: bc.Case) -> tuple[str, float | None]:
+def cell(report: Report, threads: int, library: str, case: Any) -> tuple[str, float | None]:
     """A library's table cell and its time if it counts (measured and in agreement)."""
     if library not in ("losskit", *report.peers):
         return "-", None
@@ -86,20 +100,21 @@ def cell(report: Report, threads: int, library: str, case: bc.Case) -> tuple[str
 def rows(report: Report) -> list[list[str]]:
     """The table: one row per case and thread setting, cells as strings."""
     table = []
-    for case in bc.cases(report.quick):
+    headline = report.suite == "headline"
+    for case in report.cases():
         for threads in report.settings:
             lk_text, lk_seconds = cell(report, threads, "losskit", case)
-            peers = {name: cell(report, threads, name, case) for name in bc.PEERS}
+            peers = {name: cell(report, threads, name, case) for name in SUITES[report.suite].PEERS}
             timed = {name: s for name, (_, s) in peers.items() if s is not None}
             best = min(timed, key=timed.get) if timed and lk_seconds else None
             entry = report.entry(threads, "losskit", case) or {}
             floor = entry.get("floor", {}).get("seconds")
+            ratio = f"{timed[best] / lk_seconds:.2f}x {best}" if best else "-"
             table.append([
                 case.label, f"{threads} (all)" if threads == report.cores > 1 else str(threads), case.unit, lk_text,
                 *(text for text, _ in peers.values()),
-                number(floor, case) if floor else "-",
-                f"{timed[best] / lk_seconds:.2f}x {best}" if best else "-",
-                f"{lk_seconds / floor:.2f}x" if floor and lk_seconds else "-",
+                *([number(floor, case) if floor else "-", ratio, f"{lk_seconds / floor:.2f}x" if floor and lk_seconds else "-"]
+                  if headline else [ratio]),
                 f"{report.repeat}x{report.loops}" if case.tiny else str(report.repeat),
             ])
     return table
@@ -134,11 +149,15 @@ def header(report: Report) -> list[str]:
         f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load']} at start, "
         f"{m.get('load_end', '?')} at end",
         f"versions: python {m['python']}; {versions(report)}",
-        "each library computes the mean loss and its gradient w.r.t. the input; numpy = stable "
-        "vectorised formulas (single-threaded), torch = torch.nn.functional + backward(), "
-        "jax = jit(value_and_grad), compile excluded",
-        "median time per call over 'repeats' (large: one call each; tiny: N x calls); "
-        "floor = one memory pass (single-threaded numpy ufunc: read inputs, write gradient)",
+        ("each library computes the mean loss and its gradient w.r.t. the input; numpy = stable "
+         "vectorised formulas (single-threaded), torch = torch.nn.functional + backward(), "
+         "jax = jit(value_and_grad), compile excluded") if report.suite == "headline" else
+        ("every catalogue loss" + (f" of the family {report.family}" if report.family else "")
+         + " with its default parameters: mean loss and gradient w.r.t. every differentiable input; "
+         "torch = torch.nn.functional (or the catalogue's formula in torch operations) + backward()"),
+        "median time per call over 'repeats' (large: one call each; tiny: N x calls)"
+        + ("; floor = one memory pass (single-threaded numpy ufunc: read inputs, write gradient)"
+           if report.suite == "headline" else ""),
     ]
 
 
@@ -156,8 +175,8 @@ def footer(report: Report) -> list[str]:
 
 def render_text(report: Report) -> str:
     """The report for a terminal: aligned columns, numbers right-aligned."""
-    table = [COLUMNS] + rows(report)
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+    table = [report.columns] + rows(report)
+    widths = [max(len(row[i]) for row in table) for i in range(len(report.columns))]
     lines = ["  ".join(text.ljust(w) if i < 3 else text.rjust(w) for i, (text, w) in enumerate(zip(row, widths)))
              for row in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -168,7 +187,7 @@ def render_markdown(report: Report) -> str:
     """The same report as Markdown (a bullet list, a pipe table, the notes), for the README."""
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cells) + " |"
-    align = ["---"] * 3 + ["---:"] * (len(COLUMNS) - 3)
-    table = [line(COLUMNS), line(align)] + [line(row) for row in rows(report)]
+    align = ["---"] * 3 + ["---:"] * (len(report.columns) - 3)
+    table = [line(report.columns), line(align)] + [line(row) for row in rows(report)]
     return "\n".join([f"- {text}" for text in header(report)] + [""] + table + [""]
                      + [f"{text}  " for text in footer(report)])

@@ -3,7 +3,8 @@
 Run as `python -m losskit.cli.bench_worker CONFIG_JSON`, with the thread environment and CPU
 affinity already set by the parent (`losskit.cli.bench`), so every library is configured before
 it is imported. CONFIG_JSON holds `library`, `threads`, `quick`, `repeat`, `loops` (calls per
-repeat for tiny cases) and `output` (a path); the worker writes its results there as JSON:
+repeat for tiny cases), `output` (a path), and optionally `suite` ('headline' or 'catalogue') and
+`family` (the catalogue suite's cases of one family); the worker writes its results there as JSON:
 
     {"library", "version", "missing": reason or null,
      "cases": [{"case", "seconds", "repeats", "loops", "cpu_per_wall",
@@ -30,6 +31,12 @@ from typing import Any, Callable
 import numpy as np
 
 from . import bench_cases as bc
+from . import bench_catalogue
+
+# The two suites: the headline cases against every peer (`bench_cases`), and every catalogue
+# loss against PyTorch (`bench_catalogue`, `--catalogue`). Both have `cases`, `make_data`,
+# `prepare` and `load_library`; only the headline cases have a memory floor.
+SUITES = {"headline": bc, "catalogue": bench_catalogue}
 
 LOSS_RTOL = 1e-4   # float32 sums in different orders; LossKit accumulates in float64
 GRAD_TOL = 1e-4    # max |Δgradient| relative to max |gradient|
@@ -76,19 +83,19 @@ def agreement(value: tuple[float, np.ndarray], reference: tuple[float, np.ndarra
             "loss": loss, "reference_loss": ref_loss, "loss_error": loss_error, "grad_error": grad_error}
 
 
-def measure(library: str, case: bc.Case, repeat: int, loops: int) -> dict[str, Any]:
-    """Checks and times one case (see the module docstring)."""
-    x, target = bc.make_data(case)
-    runner = bc.prepare(library, case, x, target)
+def measure(suite: Any, library: str, case: Any, quick: bool, repeat: int, loops: int) -> dict[str, Any]:
+    """Checks and times one case of `suite` (see the module docstring)."""
+    data = suite.make_data(case, quick)
+    runner = suite.prepare(library, case, data)
     entry: dict[str, Any] = {"case": case.label}
     first = runner.value(runner.run())
     if library == "losskit":
-        if not case.tiny:
-            floor = bc.prepare_floor(case, x, target)
+        if not case.tiny and suite is bc:
+            floor = bc.prepare_floor(case, data)
             floor()
             entry["floor"] = time_calls(floor, repeat, 1)
     else:
-        losskit = bc.prepare("losskit", case, x, target)
+        losskit = suite.prepare("losskit", case, data)
         entry["agreement"] = agreement(first, losskit.value(losskit.run()))
     del first
     if case.tiny:
@@ -97,18 +104,27 @@ def measure(library: str, case: bc.Case, repeat: int, loops: int) -> dict[str, A
     return entry
 
 
+def suite_cases(suite: Any, config: dict[str, Any]) -> list[Any]:
+    """The cases a worker runs: the suite's, restricted to one family for the catalogue."""
+    if suite is bench_catalogue:
+        return bench_catalogue.cases(config["quick"], config.get("family"))
+    return suite.cases(config["quick"])
+
+
 def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
     library = config["library"]
+    suite = SUITES[config.get("suite", "headline")]
     result: dict[str, Any] = {"library": library, "version": None, "missing": None, "cases": []}
     try:
-        result["version"] = bc.load_library(library, config["threads"])
+        result["version"] = suite.load_library(library, config["threads"])
     except ImportError as exc:
         result["missing"] = str(exc) or type(exc).__name__
     else:
-        for case in bc.cases(config["quick"]):
+        for case in suite_cases(suite, config):
             try:
-                result["cases"].append(measure(library, case, config["repeat"], config["loops"]))
+                result["cases"].append(measure(suite, library, case, config["quick"], config["repeat"],
+                                               config["loops"]))
             except Exception as exc:  # one failing case (e.g. out of memory) must not hide the rest
                 result["cases"].append({"case": case.label, "error": f"{type(exc).__name__}: {exc}"})
             gc.collect()

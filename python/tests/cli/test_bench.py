@@ -151,3 +151,28 @@ def test_command_line_entry_points(capsys):
                          env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "| case | threads |" in run.stdout and "agreement: all 5 peer results match" in run.stdout
+
+
+def test_catalogue_suite_covers_every_loss_and_every_peer_agrees():
+    """`--catalogue`: one case per catalogue loss, and PyTorch's result (torch.nn.functional or
+    the catalogue formula in torch operations) matches LossKit's for every one of them."""
+    from losskit.cli import bench_catalogue
+    assert sorted(bench_catalogue.BUILDERS) == sorted(e["name"] for e in lk.catalogue())
+    if "torch" not in INSTALLED:
+        pytest.skip("torch is not installed")
+    report = quick("--catalogue", "--threads", "1", "--repeat", "1")
+    assert report.problems() == []
+    rows = body_rows(table.render_text(report))
+    assert [row[0] for row in rows] == [f"{e['name']} quick" for e in lk.catalogue()]
+    assert all(len(row) == len(report.columns) for row in rows)
+    assert f"agreement: all {len(lk.catalogue())} peer results match LossKit" in table.render_text(report)
+
+
+def test_catalogue_suite_runs_one_family(capsys):
+    assert bench.main(["--catalogue", "--family", "sequences", "--quick", "--repeat", "1", "--threads", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "ctc_loss quick" in out and "mse_loss" not in out and "of the family sequences" in out
+    with pytest.raises(SystemExit):
+        bench.main(["--family", "sequences"])  # --family goes with --catalogue
+    with pytest.raises(SystemExit):
+        bench.main(["--catalogue", "--family", "nope"])
