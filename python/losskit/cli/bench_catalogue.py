@@ -24,7 +24,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .bench_cases import SEED, Runner
-from .bench_cases import load_library as load_library  # the suite interface the worker calls
 
 LIBRARIES = ("losskit", "torch")
 PEERS = LIBRARIES[1:]

@@ -34,8 +34,8 @@ from . import bench_cases as bc
 from . import bench_catalogue
 
 # The two suites: the headline cases against every peer (`bench_cases`), and every catalogue
-# loss against PyTorch (`bench_catalogue`, `--catalogue`). Both have `cases`, `make_data`,
-# `prepare` and `load_library`; only the headline cases have a memory floor.
+# loss against PyTorch (`bench_catalogue`, `--catalogue`). Both have `cases`, `make_data` and
+# `prepare`; only the headline cases have a memory floor.
 SUITES = {"headline": bc, "catalogue": bench_catalogue}
 
 LOSS_RTOL = 1e-4   # float32 sums in different orders; LossKit accumulates in float64
@@ -117,7 +117,7 @@ def main(argv: list[str]) -> int:
     suite = SUITES[config.get("suite", "headline")]
     result: dict[str, Any] = {"library": library, "version": None, "missing": None, "cases": []}
     try:
-        result["version"] = suite.load_library(library, config["threads"])
+        result["version"] = bc.load_library(library, config["threads"])
     except ImportError as exc:
         result["missing"] = str(exc) or type(exc).__name__
     else:
