@@ -79,3 +79,23 @@ def test_empty_input_and_zero_weights_give_zero_mean(case):
     x, y = case.data(np.random.default_rng(5))
     loss, g, h = case.fn(x, y, **case.kwargs, sample_weight=np.zeros(N), grad=True, hess=True)
     assert loss == 0.0 and not g.any() and not h.any()
+
+
+def test_nan_propagates_and_passes_domains(case):
+    """NaN in the input or the target gives NaN in that element's loss and gradient, is not
+    refused by the domain checks, and leaves the other elements alone."""
+    x, y = (np.asarray(a, dtype=np.float64)[:3].copy() for a in case.data(np.random.default_rng(7)))
+    x[1], y[0] = np.nan, np.nan
+    loss, g = case.fn(x, y, **case.kwargs, reduction="none", grad=True)
+    assert np.isnan(loss[:2]).all() and np.isnan(g[:2]).all() and np.isfinite(loss[2])
+
+
+def assert_extreme_values(fn: Callable[..., Any], kwargs: dict[str, Any], x: float, y: float,
+                          expected: tuple[float, float, float], dtype: Any) -> None:
+    """fn at one extreme element gives finite (loss, gradient, Hessian) equal to `expected`,
+    computed by hand in float64: to 1e-12 in float64, 1e-6 in float32."""
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    l, g, h = fn(np.array([x], dtype), np.array([y], dtype), **kwargs, reduction="none", grad=True, hess=True)
+    assert np.isfinite([l[0], g[0], h[0]]).all()
+    for actual, value in zip((l[0], g[0], h[0]), expected):
+        assert float(actual) == pytest.approx(value, rel=rtol, abs=1e-30)

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from formula_cases import (N, Case, test_empty_input_and_zero_weights_give_zero_mean,  # noqa: F401 (run here)
-                           test_finite_differences, test_matches_reference, test_per_sample_weights_on_a_matrix)
+from formula_cases import (N, Case, assert_extreme_values,  # noqa: F401 (the test_ functions run here)
+                           test_empty_input_and_zero_weights_give_zero_mean, test_finite_differences,
+                           test_matches_reference, test_nan_propagates_and_passes_domains,
+                           test_per_sample_weights_on_a_matrix)
 
 
 # --- float64 reference formulas: (loss, d/dx, d²/dx²) per element --------------------------
@@ -104,14 +106,6 @@ def test_targets_outside_the_domain_raise(fn, input, target):
             fn(np.array(input, dtype), np.array(target, dtype))
 
 
-def test_nan_propagates_and_passes_domains():
-    x = np.array([0.5, np.nan, 1.0])
-    y = np.array([np.nan, 2.0, 1.0])
-    for fn in (lk.poisson_nll_loss, lk.gamma_loss, lk.tweedie_loss):
-        loss, g = fn(x, y, reduction="none", grad=True)
-        assert np.isnan(loss[:2]).all() and np.isnan(g[:2]).all() and np.isfinite(loss[2])
-
-
 BIG = 1e4
 EXTREMES = [
     # fn, kwargs, x, y, loss, grad, hess (float64 values computed by hand / math)
@@ -128,12 +122,7 @@ EXTREMES = [
                          ids=[f"{e[0].__name__}-{e[2]:g}" for e in EXTREMES])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_extreme_inputs_stay_finite(fn, kwargs, x, y, loss, grad, hess, dtype):
-    rtol = 1e-12 if dtype == np.float64 else 1e-6
-    l, g, h = fn(np.array([x], dtype), np.array([y], dtype), **kwargs, reduction="none",
-                 grad=True, hess=True)
-    assert np.isfinite([l[0], g[0], h[0]]).all()
-    for actual, expected in ((l[0], loss), (g[0], grad), (h[0], hess)):
-        assert float(actual) == pytest.approx(expected, rel=rtol, abs=1e-30)
+    assert_extreme_values(fn, kwargs, x, y, (loss, grad, hess), dtype)
 
 
 @pytest.mark.parametrize("fn,kwargs,x,y", [

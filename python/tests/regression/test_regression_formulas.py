@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from formula_cases import (N, Case, test_empty_input_and_zero_weights_give_zero_mean,  # noqa: F401 (run here)
-                           test_finite_differences, test_matches_reference, test_per_sample_weights_on_a_matrix)
+from formula_cases import (N, Case, assert_extreme_values,  # noqa: F401 (the test_ functions run here)
+                           test_empty_input_and_zero_weights_give_zero_mean, test_finite_differences,
+                           test_matches_reference, test_nan_propagates_and_passes_domains,
+                           test_per_sample_weights_on_a_matrix)
 from losskit import regression
 F64_EPS = np.finfo(np.float64).eps
 
@@ -173,14 +175,6 @@ def test_values_outside_the_domain_raise(fn, input, target, name):
             fn(np.array(input, dtype), np.array(target, dtype))
 
 
-def test_nan_propagates_and_passes_domains():
-    x = np.array([0.5, np.nan, 1.0])
-    y = np.array([np.nan, 2.0, 1.0])
-    for fn in (lk.squared_log_error_loss, lk.log_cosh_loss, lk.pseudo_huber_loss):
-        loss, g = fn(x, y, reduction="none", grad=True)
-        assert np.isnan(loss[:2]).all() and np.isnan(g[:2]).all() and np.isfinite(loss[2])
-
-
 # --- kinks and extremes ----------------------------------------------------------------------
 
 def test_values_at_the_kinks():
@@ -237,12 +231,7 @@ EXTREMES = [
                          ids=[f"{e[0].__name__}-{e[2]:g}" for e in EXTREMES])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_extreme_inputs_stay_finite(fn, kwargs, x, y, loss, grad, hess, dtype):
-    rtol = 1e-12 if dtype == np.float64 else 1e-6
-    l, g, h = fn(np.array([x], dtype), np.array([y], dtype), **kwargs, reduction="none",
-                 grad=True, hess=True)
-    assert np.isfinite([l[0], g[0], h[0]]).all()
-    for actual, expected in ((l[0], loss), (g[0], grad), (h[0], hess)):
-        assert float(actual) == pytest.approx(expected, rel=rtol, abs=1e-30)
+    assert_extreme_values(fn, kwargs, x, y, (loss, grad, hess), dtype)
 
 
 def test_log_cosh_is_accurate_near_zero():
