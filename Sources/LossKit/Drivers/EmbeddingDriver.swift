@@ -49,6 +49,9 @@ public struct EmbeddingProblem<T: LossScalar> {
         guard rows <= Int.max / 8 / Swift.max(dim, 1) else {
             throw LossKitError(.shapeMismatch, "rows × dim overflows")
         }
+        if let length = L.rowLength, dim != length {
+            throw LossKitError(.shapeMismatch, "dim: \(name) takes rows of \(length) value(s) (one score per sample), got dim = \(dim)")
+        }
         let inputs = [true, x1 != nil, x2 != nil]
         for k in 1..<3 where inputs[k] != (k < L.arity) {
             throw LossKitError(k < L.arity ? .nullPointer : .invalidArgument,
