@@ -594,7 +594,7 @@ LK_API lk_status lk_ctc(lk_dtype dtype, size_t frames, size_t batch, size_t clas
  *                      to input (of the sum of the losses for NONE).
  * @param hess          NULL, or N * C * S outputs: the exact diagonal of its Hessian.
  * @return LK_OK or an error status (see lk_last_error); LK_ERR_OUT_OF_MEMORY when its scratch
- *         cannot be allocated: 4 N C doubles of sums (and N C terms with grad or hess) and 3 C
+ *         cannot be allocated: 3 N C + C doubles of sums (and N C terms with grad or hess), 3 C
  *         doubles per thread; for lovasz_softmax_loss 3 C S + C doubles and 2 S indices per
  *         thread. */
 LK_API lk_status lk_overlap(int32_t loss, const double *params, size_t n_params, lk_dtype dtype,

@@ -126,8 +126,9 @@ public struct OverlapProblem<T: LossScalar> {
 /// s_n·w_c / (C' · denominator). Pass 2, only when derivatives are asked for, recomputes each
 /// pixel's probabilities and applies the chain rule: ∂/∂p via ``OverlapTerms/along(target:)``,
 /// then through the softmax (or sigmoid). Returns the reduced loss (for ``Reduction/none``,
-/// the sum of the per-sample losses). Memory, allocated before anything is written: 4·N·C
-/// doubles of sums, N·C ``OverlapTerms`` for the derivatives and 3·C doubles per thread.
+/// the sum of the per-sample losses). Memory, allocated before anything is written: 3·N·C + C
+/// doubles of sums and class weights, N·C ``OverlapTerms`` for the derivatives and 3·C doubles
+/// per thread.
 @inlinable
 public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
@@ -138,7 +139,8 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
     let kept = Double(c - first)
     let wantDerivatives = p.grad != nil || p.hess != nil
     // Sums per (sample, class): TP, ΣP, ΣT; then the class weights.
-    let sums = try allocateScratch(scratchCount(4 * c, n), of: Double.self, for: "the overlap sums, 4 × batch × classes doubles,")
+    let sums = try allocateScratch(scratchCount(3 * c, n, plus: c), of: Double.self,
+                                   for: "the overlap sums, 3 × batch × classes + classes doubles,")
     defer { releaseScratch(sums) }
     let terms = try allocateScratch(wantDerivatives ? scratchCount(n, c) : 0, of: OverlapTerms.self,
                                     for: "the overlap terms, batch × classes,")
