@@ -119,7 +119,11 @@ func embeddingRow<L: EmbeddingLoss, T: LossScalar>(_ loss: L, _ p: EmbeddingProb
         grad0: p.grad0.map { $0 + offset }, grad1: p.grad1.map { $0 + offset },
         grad2: p.grad2.map { $0 + offset })
     guard s != 0 else {
-        for g in [rows.grad0, rows.grad1, rows.grad2] { g?.update(repeating: 0, count: p.dim) }
+        // Three statements, not a loop over an array literal: an array may be a heap
+        // allocation, which would trap if memory ran out.
+        rows.grad0?.update(repeating: 0, count: p.dim)
+        rows.grad1?.update(repeating: 0, count: p.dim)
+        rows.grad2?.update(repeating: 0, count: p.dim)
         if p.reduction == .none { p.losses![i] = 0 }
         return 0
     }
