@@ -11,11 +11,14 @@
  * 320 GB, and a zero-size CTC input with 2^40 classes.
  *
  * Prints one line per check and a last line "N passed, M failed"; exits 1 if any check failed.
- * Build: cc -std=c11 -I include tests/c/test_alloc.c -L <dir> -llosskit -Wl,-rpath,<dir> -lm
+ * Build: cc -std=c11 -I include tests/c/test_alloc.c -L <dir> -llosskit -Wl,-rpath,<dir> -lpthread -lm
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "losskit.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -270,11 +273,61 @@ static void test_ctc_reproducers(void) {
           lk_status_name(s), empty_loss, losses[0], losses[1]);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * The limit is one atomic count shared by all threads: threads racing through it each get
+ * either a complete result or LK_ERR_OUT_OF_MEMORY with untouched outputs, and together no
+ * more successes than the limit allows.
+ * ---------------------------------------------------------------------------------------- */
+
+#define RACE_CALLS 200
+#define RACE_LIMIT 150
+
+typedef struct {
+    const double *reference;
+    double reference_loss;
+    int ok, out_of_memory, wrong;
+} race;
+
+static void *race_ctc(void *arg) {
+    race *r = arg;
+    double out[CTC_N + CTC_T * CTC_N * CTC_C];
+    for (int i = 0; i < RACE_CALLS; i++) {
+        double loss = SENTINEL;
+        for (size_t k = 0; k < sizeof out / sizeof *out; k++) out[k] = SENTINEL;
+        lk_status s = call_ctc(&loss, out);
+        if (s == LK_OK && loss == r->reference_loss && memcmp(out, r->reference, sizeof out) == 0) r->ok++;
+        else if (s == LK_ERR_OUT_OF_MEMORY && loss == SENTINEL && all_sentinel(out, sizeof out / sizeof *out))
+            r->out_of_memory++;
+        else r->wrong++;
+    }
+    return NULL;
+}
+
+static void test_threads_share_the_limit(void) {
+    double reference[CTC_N + CTC_T * CTC_N * CTC_C], reference_loss;
+    call_ctc(&reference_loss, reference);
+    race races[2] = {{reference, reference_loss, 0, 0, 0}, {reference, reference_loss, 0, 0, 0}};
+    pthread_t threads[2];
+    /* Each lk_ctc call with a gradient makes two allocations when they succeed. */
+    lk_testing_fail_allocations(RACE_LIMIT);
+    for (int t = 0; t < 2; t++) pthread_create(&threads[t], NULL, race_ctc, &races[t]);
+    for (int t = 0; t < 2; t++) pthread_join(threads[t], NULL);
+    lk_testing_fail_allocations(-1);
+    int ok = races[0].ok + races[1].ok, oom = races[0].out_of_memory + races[1].out_of_memory;
+    int wrong = races[0].wrong + races[1].wrong;
+    check(wrong == 0 && ok + oom == 2 * RACE_CALLS && ok > 0 && ok <= RACE_LIMIT / 2 && oom > 0,
+          "two threads under one limit of %d allocations: %d complete results, %d LK_ERR_OUT_OF_MEMORY, %d wrong",
+          RACE_LIMIT, ok, oom, wrong);
+    double loss = SENTINEL, out[CTC_N + CTC_T * CTC_N * CTC_C];
+    check(call_ctc(&loss, out) == LK_OK && loss == reference_loss, "after lk_testing_fail_allocations(-1) calls succeed");
+}
+
 int main(void) {
     make_inputs();
     lk_set_num_threads(2);
     for (size_t i = 0; i < sizeof drivers / sizeof *drivers; i++) test_driver(&drivers[i]);
     test_ctc_reproducers();
+    test_threads_share_the_limit();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
