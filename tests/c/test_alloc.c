@@ -243,6 +243,17 @@ static void test_driver(const driver *d) {
  * The two CTC calls of issue 18 that aborted the process.
  * ---------------------------------------------------------------------------------------- */
 
+/* The loss alone keeps two frames of alpha, the gradient the whole table: same recursion, so
+ * the same losses bit for bit. */
+static void test_ctc_loss_alone_matches(void) {
+    double with_grad[CTC_N + CTC_T * CTC_N * CTC_C], alone[CTC_N], loss_grad = SENTINEL, loss_alone = SENTINEL;
+    lk_status s1 = call_ctc(&loss_grad, with_grad), s2 = call_ctc_loss_only(&loss_alone, alone);
+    check(s1 == LK_OK && s2 == LK_OK && memcmp(&loss_grad, &loss_alone, sizeof loss_grad) == 0
+              && memcmp(with_grad, alone, sizeof alone) == 0,
+          "lk_ctc: the losses without a gradient (two frames of alpha) are bitwise those with it (%.17g, %.17g)",
+          loss_grad, loss_alone);
+}
+
 static void test_ctc_reproducers(void) {
     /* 200,000 frames of log(1/3), one sequence, a target of 100,000 alternating labels: the
      * gradient needs an alpha table of 200,000 x 200,001 doubles (320 GB). */
@@ -326,6 +337,7 @@ int main(void) {
     make_inputs();
     lk_set_num_threads(2);
     for (size_t i = 0; i < sizeof drivers / sizeof *drivers; i++) test_driver(&drivers[i]);
+    test_ctc_loss_alone_matches();
     test_ctc_reproducers();
     test_threads_share_the_limit();
     printf("%d passed, %d failed\n", passed, failed);
