@@ -108,8 +108,11 @@ def test_memory_error_carries_the_library_message():
     """The shim maps LK_ERR_OUT_OF_MEMORY to MemoryError with lk_last_error's text: shown with
     the testing hook, which makes every scratch allocation fail."""
     result = run_child("""
-    import ctypes, json, pathlib, numpy as np, losskit as lk, losskit._native as native
-    library = ctypes.CDLL(str(pathlib.Path(native.__file__).parent / "liblosskit.so"))
+    import ctypes, json, numpy as np, losskit as lk
+    # The copy the shim loaded (the package's, a tuned one, or LD_LIBRARY_PATH's), so that the
+    # hook reaches the library the calls below run in.
+    path = next(line.split()[-1] for line in open("/proc/self/maps") if line.rstrip().endswith("/liblosskit.so"))
+    library = ctypes.CDLL(path)
     library.lk_testing_fail_allocations.argtypes = [ctypes.c_int64]
     out = {}
     x = np.linspace(-1, 1, 24).reshape(6, 4)
