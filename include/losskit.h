@@ -68,8 +68,16 @@ enum {
     LK_ERR_INDEX = 4,             /* a class index outside [0, classes) that is not ignore_index */
     LK_ERR_NULL_POINTER = 5,      /* a required pointer is NULL */
     LK_ERR_UNKNOWN_LOSS = 6,      /* no loss with that id or name */
-    LK_ERR_INTERNAL = 7           /* a bug in LossKit */
+    LK_ERR_INTERNAL = 7,          /* a bug in LossKit */
+    LK_ERR_OUT_OF_MEMORY = 8      /* scratch memory could not be allocated (or its size overflows);
+                                     the message names what and how many bytes; no output written */
 };
+
+/* Memory: lk_elementwise, lk_cross_entropy, lk_rowwise and lk_embedding need no memory beyond
+ * their arguments. lk_ctc, lk_ntxent, lk_overlap and lk_hybrid allocate scratch (documented at
+ * each function) before writing any output; when it cannot be allocated, or its size in bytes
+ * overflows, they return LK_ERR_OUT_OF_MEMORY with a message naming what and how many bytes,
+ * and write nothing. */
 
 /* @return the status's name, e.g. "LK_ERR_SHAPE" ("LK_UNKNOWN_STATUS" for an unknown code);
  *         a static string, never free it. */
@@ -354,7 +362,11 @@ LK_API lk_status lk_rowwise(int32_t loss, const double *params, size_t n_params,
  * Anything else (an elementwise part with a row-wise part, class indices with target values,
  * an embedding, NT-Xent or CTC loss, batchmean with cross_entropy) is LK_ERR_INVALID_ARGUMENT
  * with a message naming the parts. Class weights and column operands (pos_weight, var) are not
- * available in a hybrid loss. Nothing is written unless every part validates.
+ * available in a hybrid loss. Nothing is written unless every part validates. The checks run
+ * in this order, and the first that fails gives the status: dtype (LK_ERR_DTYPE) and
+ * reduction; n_parts, each part's id, parameter count and weight; sizes and NULL input; the
+ * parts' conventions (which read no array, so a wrong combination of parts is reported as such
+ * rather than as a length); n_target_index; each part's own checks; n_losses.
  *
  * @param n_parts        number of parts, 1 to 64.
  * @param part_loss      n_parts catalogue ids (see lk_loss_id).
@@ -394,8 +406,10 @@ LK_API lk_status lk_rowwise(int32_t loss, const double *params, size_t n_params,
  * @param grad           NULL, or rows * classes outputs: dL/dinput.
  * @param hess           NULL, or rows * classes outputs: the diagonal of d2L/dinput2.
  * @return LK_OK or an error status (see lk_last_error, which names the part): as lk_elementwise,
- *         lk_cross_entropy and lk_rowwise, plus LK_ERR_UNKNOWN_LOSS for an unknown id and
- *         LK_ERR_INVALID_ARGUMENT for incompatible parts, a bad n_parts or weight. */
+ *         lk_cross_entropy and lk_rowwise, plus LK_ERR_UNKNOWN_LOSS for an unknown id,
+ *         LK_ERR_INVALID_ARGUMENT for incompatible parts, a bad n_parts or weight, and
+ *         LK_ERR_OUT_OF_MEMORY when the scratch of the later parts (up to three arrays of the
+ *         outputs' size) cannot be allocated. */
 LK_API lk_status lk_hybrid(size_t n_parts, const int32_t *part_loss, const double *part_weight,
                            const double *params, const size_t *n_params, lk_dtype dtype,
                            size_t rows, size_t classes, const void *input,
@@ -436,7 +450,9 @@ enum {
  * @param flags          0, or LK_EMBEDDING_SWAP for triplet_margin_loss.
  * @param dtype          LK_FLOAT32 or LK_FLOAT64: the type of every array argument below.
  * @param rows           number of tuples (samples).
- * @param dim            values per row (1 for margin_ranking_loss and hinge_embedding_loss).
+ * @param dim            values per row; exactly 1 for margin_ranking_loss and
+ *                       hinge_embedding_loss (one score per sample; anything else is LK_ERR_SHAPE:
+ *                       PyTorch applies them elementwise, so pass rows = elements, dim = 1).
  * @param input1, input2, input3
  *                       rows * dim values each, row-major; exactly as many as the loss takes
  *                       (the others must be NULL).
@@ -474,7 +490,8 @@ LK_API lk_status lk_embedding(int32_t loss, const double *params, size_t n_param
  * @param losses       for LK_REDUCTION_NONE, n outputs; otherwise ignored.
  * @param grad         NULL, or n * dim outputs: the derivative of the result with respect to the
  *                     embeddings (of the sum for NONE).
- * @return LK_OK or an error status (see lk_last_error). */
+ * @return LK_OK or an error status (see lk_last_error); LK_ERR_OUT_OF_MEMORY when its scratch
+ *         (7 n doubles, and max(n, dim) doubles per thread) cannot be allocated. */
 LK_API lk_status lk_ntxent(lk_dtype dtype, size_t n, size_t dim, const void *embeddings,
                            const int64_t *labels, double temperature, lk_reduction reduction,
                            double *loss_out, void *losses, void *grad);
@@ -512,7 +529,10 @@ LK_API lk_status lk_ntxent(lk_dtype dtype, size_t n, size_t dim, const void *emb
  *                        log_probs as independent inputs, -gamma (the state occupancy); 0 past
  *                        each input length. PyTorch returns exp(log_probs) - gamma, which gives
  *                        the same gradient once propagated through log_softmax. No Hessian.
- * @return LK_OK or an error status (see lk_last_error). */
+ * @return LK_OK or an error status (see lk_last_error); LK_ERR_OUT_OF_MEMORY when its scratch
+ *         cannot be allocated: per thread, for the longest sequence, two frames of alpha
+ *         (2 (2S + 1) doubles) for the loss alone, or the whole alpha table
+ *         ((T + 2)(2S + 1) + classes doubles) with grad. Sequences of no frames need none. */
 LK_API lk_status lk_ctc(lk_dtype dtype, size_t frames, size_t batch, size_t classes,
                         const void *log_probs, const int64_t *targets, size_t n_targets,
                         size_t target_stride, const int64_t *input_lengths,
@@ -573,13 +593,32 @@ LK_API lk_status lk_ctc(lk_dtype dtype, size_t frames, size_t batch, size_t clas
  * @param grad          NULL, or N * C * S outputs: the derivative of the result with respect
  *                      to input (of the sum of the losses for NONE).
  * @param hess          NULL, or N * C * S outputs: the exact diagonal of its Hessian.
- * @return LK_OK or an error status (see lk_last_error). */
+ * @return LK_OK or an error status (see lk_last_error); LK_ERR_OUT_OF_MEMORY when its scratch
+ *         cannot be allocated: 3 N C + C doubles of sums (and N C terms with grad or hess), 3 C
+ *         doubles per thread; for lovasz_softmax_loss 3 C S + C doubles and 2 S indices per
+ *         thread. */
 LK_API lk_status lk_overlap(int32_t loss, const double *params, size_t n_params, lk_dtype dtype,
                             size_t batch, size_t classes, size_t spatial, const void *input,
                             const int64_t *target_index, const void *target_values,
                             const void *class_weight, const void *sample_weight,
                             lk_reduction reduction, double *loss_out, void *losses, void *grad,
                             void *hess);
+
+/* ---------------------------------------------------------------------------------------------
+ * Testing
+ *
+ * For test programs only: not part of the stable API a library built on LossKit should use.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Makes the library's scratch allocations fail, to test that every driver reports
+ * LK_ERR_OUT_OF_MEMORY and leaves its outputs untouched. With after_n >= 0 the next after_n
+ * allocations succeed and every later one fails, until the next call; after_n < 0 restores
+ * normal allocation (the default). The limit is process-wide and counted by one atomic, so
+ * allocations racing on several threads use it up exactly once each, and it affects LossKit
+ * calls on every thread of the process. Allocations that only spread work over threads (the
+ * per-block sums of elementwise, cross-entropy, row-wise and embedding calls) fall back to the
+ * calling thread when they fail, with the same result, so those calls never fail for memory. */
+LK_API void lk_testing_fail_allocations(int64_t after_n);
 
 #ifdef __cplusplus
 }

@@ -80,6 +80,7 @@ LK_API const char *lk_status_name(lk_status status) {
     case LK_ERR_NULL_POINTER: return "LK_ERR_NULL_POINTER";
     case LK_ERR_UNKNOWN_LOSS: return "LK_ERR_UNKNOWN_LOSS";
     case LK_ERR_INTERNAL: return "LK_ERR_INTERNAL";
+    case LK_ERR_OUT_OF_MEMORY: return "LK_ERR_OUT_OF_MEMORY";
     default: return "LK_UNKNOWN_STATUS";
     }
 }

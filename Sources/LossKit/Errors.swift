@@ -16,6 +16,9 @@ public enum LossKitStatus: Int32, Sendable {
     case unknownLoss = 6
     /// A bug in LossKit; please report it.
     case internalError = 7
+    /// Scratch memory a driver needs could not be allocated (or its size overflows); nothing
+    /// was written to the outputs.
+    case outOfMemory = 8
 }
 
 /// An error carrying a ``LossKitStatus`` and a message that names the offending argument.

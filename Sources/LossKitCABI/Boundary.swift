@@ -43,13 +43,18 @@ func weighting(_ raw: Int32) throws(LossKitError) -> Weighting {
     return w
 }
 
-/// Calls `body` with the Swift type named by an `lk_dtype`.
-func withScalarType(_ dtype: Int32, _ body: (any LossScalar.Type) throws(LossKitError) -> Void) throws(LossKitError) {
+/// The Swift type named by an `lk_dtype`.
+func scalarType(_ dtype: Int32) throws(LossKitError) -> any LossScalar.Type {
     switch dtype {
-    case 0: try body(Float.self)
-    case 1: try body(Double.self)
+    case 0: return Float.self
+    case 1: return Double.self
     default: throw LossKitError(.unsupportedDType, "dtype must be LK_FLOAT32 (0) or LK_FLOAT64 (1), got \(dtype)")
     }
+}
+
+/// Calls `body` with the Swift type named by an `lk_dtype`.
+func withScalarType(_ dtype: Int32, _ body: (any LossScalar.Type) throws(LossKitError) -> Void) throws(LossKitError) {
+    try body(scalarType(dtype))
 }
 
 /// `p` as a typed pointer, or nil.

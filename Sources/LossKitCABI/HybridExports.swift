@@ -12,6 +12,13 @@ public func lk_hybrid(
     _ grad: UnsafeMutableRawPointer?, _ hess: UnsafeMutableRawPointer?
 ) -> Int32 {
     guarded { () throws(LossKitError) in
+        // The order of the checks is the header's: dtype and reduction, the parts, sizes, the
+        // parts' conventions, target lengths, each part's own checks.
+        _ = try scalarType(dtype)
+        guard let reduction = RowReduction(rawValue: reduction) else {
+            throw LossKitError(.invalidArgument,
+                "reduction must be LK_REDUCTION_NONE, _MEAN, _SUM or _BATCHMEAN (0, 1, 2, 3), got \(reduction)")
+        }
         // At most this many parts, so no count can overflow below.
         guard nParts >= 1 && nParts <= 64 else {
             throw LossKitError(.invalidArgument, "n_parts must be in [1, 64], got \(nParts)")
@@ -42,10 +49,6 @@ public func lk_hybrid(
         }
         let rowCount = try length(rows, "rows")
         let classCount = try length(classes, "classes")
-        guard let reduction = RowReduction(rawValue: reduction) else {
-            throw LossKitError(.invalidArgument,
-                "reduction must be LK_REDUCTION_NONE, _MEAN, _SUM or _BATCHMEAN (0, 1, 2, 3), got \(reduction)")
-        }
         let elements = rowCount.multipliedReportingOverflow(by: classCount)
         guard !elements.overflow, elements.partialValue <= Int.max / 8 / partCount else {
             throw LossKitError(.shapeMismatch, "rows × classes = \(rows) × \(classes) is larger than any array can be")
@@ -99,5 +102,5 @@ private func runHybrid<T: LossScalar>(
                 "losses: reduction 'none' writes \(expected) values per part, got n_losses = \(nLosses)")
         }
     }
-    lossOut?.pointee = evaluate(terms, problem, parts: partsOut)
+    lossOut?.pointee = try evaluate(terms, problem, parts: partsOut)
 }

@@ -97,7 +97,7 @@ private func runNTXent<T: LossScalar>(
         temperature: temperature, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self))
     try problem.validate()
-    lossOut?.pointee = T.evaluate(problem)
+    lossOut?.pointee = try T.evaluate(problem)
 }
 
 @c
@@ -149,5 +149,5 @@ private func runCTC<T: LossScalar>(
         blank: blank, zeroInfinity: zeroInfinity, sampleWeight: typed(sampleWeight, T.self),
         reduction: reduction, losses: typed(losses, T.self), grad: typed(grad, T.self))
     try problem.validate()
-    lossOut?.pointee = T.evaluate(problem)
+    lossOut?.pointee = try T.evaluate(problem)
 }

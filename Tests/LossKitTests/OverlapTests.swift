@@ -22,7 +22,7 @@ struct OverlapTests {
                                 targetIndex: yp.baseAddress, reduction: reduction, losses: l.baseAddress,
                                 grad: g.baseAddress, hess: h.baseAddress)
                             try p.validate(loss)
-                            return evaluate(loss, p)
+                            return try evaluate(loss, p)
                         }
                     }
                 }

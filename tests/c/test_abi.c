@@ -415,7 +415,7 @@ static void test_status_names(void) {
         {LK_OK, "LK_OK"}, {LK_ERR_INVALID_ARGUMENT, "LK_ERR_INVALID_ARGUMENT"}, {LK_ERR_SHAPE, "LK_ERR_SHAPE"},
         {LK_ERR_DTYPE, "LK_ERR_DTYPE"}, {LK_ERR_INDEX, "LK_ERR_INDEX"}, {LK_ERR_NULL_POINTER, "LK_ERR_NULL_POINTER"},
         {LK_ERR_UNKNOWN_LOSS, "LK_ERR_UNKNOWN_LOSS"}, {LK_ERR_INTERNAL, "LK_ERR_INTERNAL"},
-        {8, "LK_UNKNOWN_STATUS"}, {-1, "LK_UNKNOWN_STATUS"}, {INT32_MAX, "LK_UNKNOWN_STATUS"},
+        {LK_ERR_OUT_OF_MEMORY, "LK_ERR_OUT_OF_MEMORY"}, {9, "LK_UNKNOWN_STATUS"}, {-1, "LK_UNKNOWN_STATUS"}, {INT32_MAX, "LK_UNKNOWN_STATUS"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *got = lk_status_name(names[i].code);

@@ -3,9 +3,21 @@
 #ifndef LK_SUPPORT_H
 #define LK_SUPPORT_H
 
+#include <stddef.h>
+
 /* The number of CPUs in the calling thread's affinity mask (sched_getaffinity), or the number
  * of online CPUs if that fails; at least 1. */
 __attribute__((visibility("hidden"))) int lk_support_available_cpus(void);
+
+/* Memory for a driver's scratch: malloc(bytes), or NULL when it cannot be had (never traps,
+ * unlike Swift's allocate). Also NULL when the testing limit set by lk_support_fail_allocations
+ * is used up. Release with free(). */
+__attribute__((visibility("hidden"))) void *lk_support_allocate(size_t bytes);
+
+/* The testing limit of lk_support_allocate, process-wide: after_n >= 0 lets the next after_n
+ * allocations succeed and makes every later one fail; after_n < 0 removes the limit. The count
+ * is one atomic, so allocations racing on several threads use it up exactly once each. */
+__attribute__((visibility("hidden"))) void lk_support_fail_allocations(long long after_n);
 
 /* Hints that the cache line holding p will be read soon. A hint only: it never faults,
  * whatever p points to. */

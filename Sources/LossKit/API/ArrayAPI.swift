@@ -195,7 +195,7 @@ public func hybrid<T: LossScalar>(
                                         losses: reduction == .none ? (l.baseAddress ?? UnsafeMutablePointer(mutating: placeholder())) : nil,
                                         grad: g.baseAddress, hess: h.baseAddress)
                                     try problem.validate(terms)
-                                    return evaluate(terms, problem, parts: v.baseAddress)
+                                    return try evaluate(terms, problem, parts: v.baseAddress)
                                 }
                             }
                         }

@@ -23,17 +23,17 @@ extension Float {
         loss.evaluate(parameters: parameters, swap: swap, problem)
     }
 
-    public static func evaluate(_ problem: NTXentProblem<Float>) -> Double {
-        LossKit.evaluate(problem)
+    public static func evaluate(_ problem: NTXentProblem<Float>) throws(LossKitError) -> Double {
+        try LossKit.evaluate(problem)
     }
 
-    public static func evaluate(_ problem: CTCProblem<Float>) -> Double {
-        LossKit.evaluate(problem)
+    public static func evaluate(_ problem: CTCProblem<Float>) throws(LossKitError) -> Double {
+        try LossKit.evaluate(problem)
     }
 
     public static func evaluate(_ loss: any OverlapLoss.Type, parameters: [Double],
-                                _ problem: OverlapProblem<Float>) -> Double {
-        loss.evaluate(parameters: parameters, problem)
+                                _ problem: OverlapProblem<Float>) throws(LossKitError) -> Double {
+        try loss.evaluate(parameters: parameters, problem)
     }
 }
 
@@ -57,16 +57,16 @@ extension Double {
         loss.evaluate(parameters: parameters, swap: swap, problem)
     }
 
-    public static func evaluate(_ problem: NTXentProblem<Double>) -> Double {
-        LossKit.evaluate(problem)
+    public static func evaluate(_ problem: NTXentProblem<Double>) throws(LossKitError) -> Double {
+        try LossKit.evaluate(problem)
     }
 
-    public static func evaluate(_ problem: CTCProblem<Double>) -> Double {
-        LossKit.evaluate(problem)
+    public static func evaluate(_ problem: CTCProblem<Double>) throws(LossKitError) -> Double {
+        try LossKit.evaluate(problem)
     }
 
     public static func evaluate(_ loss: any OverlapLoss.Type, parameters: [Double],
-                                _ problem: OverlapProblem<Double>) -> Double {
-        loss.evaluate(parameters: parameters, problem)
+                                _ problem: OverlapProblem<Double>) throws(LossKitError) -> Double {
+        try loss.evaluate(parameters: parameters, problem)
     }
 }

@@ -40,23 +40,38 @@ public enum Parallel {
         return Int(lk_support_available_cpus())
     }()
 
+    /// The number of threads ``sum(blocks:_:)`` uses for `blocks` blocks (read once per call:
+    /// another thread may change ``threadCount`` meanwhile).
+    public static func threads(forBlocks blocks: Int) -> Int {
+        Swift.max(1, Swift.min(threadCount, blocks / minimumBlocksPerThread))
+    }
+
     /// Σ body(b) for b in 0..<blocks, added in block order, with the blocks spread over up to
     /// ``threadCount`` threads in contiguous runs.
     @inlinable
     public static func sum(blocks: Int, _ body: (Int) -> Double) -> Double {
-        let threads = Swift.min(threadCount, blocks / minimumBlocksPerThread)
-        if threads <= 1 {
+        sum(blocks: blocks, threads: threads(forBlocks: blocks)) { b, _ in body(b) }
+    }
+
+    /// Σ body(b, r) for b in 0..<blocks, added in block order, with the blocks spread over
+    /// `threads` threads in contiguous runs; r in 0..<threads is the run that executes block b,
+    /// so a driver can give each run its own scratch, allocated before the call. The block
+    /// sums are kept in one array of `blocks` doubles; if that cannot be allocated, every block
+    /// runs on the calling thread (run 0), which gives the same result.
+    @inlinable
+    public static func sum(blocks: Int, threads: Int, _ body: (Int, Int) -> Double) -> Double {
+        let partials = threads > 1 ? lk_support_allocate(blocks * MemoryLayout<Double>.stride) : nil
+        guard let partials = partials?.bindMemory(to: Double.self, capacity: blocks) else {
             var total = 0.0
-            for b in 0..<blocks { total += body(b) }
+            for b in 0..<blocks { total += body(b, 0) }
             return total
         }
+        defer { free(partials) }
         return withoutActuallyEscaping(body) { body in
-            let partials = UnsafeMutableBufferPointer<Double>.allocate(capacity: blocks)
-            defer { partials.deallocate() }
             nonisolated(unsafe) let work = (body, partials)
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 let (body, partials) = work
-                for b in (blocks * t / threads)..<(blocks * (t + 1) / threads) { partials[b] = body(b) }
+                for b in (blocks * t / threads)..<(blocks * (t + 1) / threads) { partials[b] = body(b, t) }
             }
             var total = 0.0
             for b in 0..<blocks { total += partials[b] }

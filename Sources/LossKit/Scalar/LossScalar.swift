@@ -35,13 +35,13 @@ where Self.RawSignificand: FixedWidthInteger {
     static func evaluate(_ loss: any EmbeddingLoss.Type, parameters: [Double], swap: Bool,
                          _ problem: EmbeddingProblem<Self>) -> Double
     /// Runs NT-Xent on `problem`, specialised for this scalar type.
-    static func evaluate(_ problem: NTXentProblem<Self>) -> Double
+    static func evaluate(_ problem: NTXentProblem<Self>) throws(LossKitError) -> Double
     /// Runs CTC on `problem`, specialised for this scalar type.
-    static func evaluate(_ problem: CTCProblem<Self>) -> Double
+    static func evaluate(_ problem: CTCProblem<Self>) throws(LossKitError) -> Double
     /// Runs the overlap (segmentation) loss `loss` on `problem`, specialised for this scalar
     /// type and for the loss.
     static func evaluate(_ loss: any OverlapLoss.Type, parameters: [Double],
-                         _ problem: OverlapProblem<Self>) -> Double
+                         _ problem: OverlapProblem<Self>) throws(LossKitError) -> Double
 }
 
 extension Float: LossScalar {

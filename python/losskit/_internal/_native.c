@@ -81,6 +81,7 @@ static PyObject *raise_status(lk_status status) {
     case LK_ERR_DTYPE: type = PyExc_TypeError; break;
     case LK_ERR_INDEX: type = PyExc_IndexError; break;
     case LK_ERR_INTERNAL: type = PyExc_RuntimeError; break;
+    case LK_ERR_OUT_OF_MEMORY: type = PyExc_MemoryError; break;
     default: type = PyExc_ValueError; break;
     }
     PyErr_SetString(type, lk_last_error());

@@ -49,6 +49,9 @@ public struct EmbeddingProblem<T: LossScalar> {
         guard rows <= Int.max / 8 / Swift.max(dim, 1) else {
             throw LossKitError(.shapeMismatch, "rows × dim overflows")
         }
+        if let length = L.rowLength, dim != length {
+            throw LossKitError(.shapeMismatch, "dim: \(name) takes rows of \(length) value(s) (one score per sample), got dim = \(dim)")
+        }
         let inputs = [true, x1 != nil, x2 != nil]
         for k in 1..<3 where inputs[k] != (k < L.arity) {
             throw LossKitError(k < L.arity ? .nullPointer : .invalidArgument,
@@ -116,7 +119,11 @@ func embeddingRow<L: EmbeddingLoss, T: LossScalar>(_ loss: L, _ p: EmbeddingProb
         grad0: p.grad0.map { $0 + offset }, grad1: p.grad1.map { $0 + offset },
         grad2: p.grad2.map { $0 + offset })
     guard s != 0 else {
-        for g in [rows.grad0, rows.grad1, rows.grad2] { g?.update(repeating: 0, count: p.dim) }
+        // Three statements, not a loop over an array literal: an array may be a heap
+        // allocation, which would trap if memory ran out.
+        rows.grad0?.update(repeating: 0, count: p.dim)
+        rows.grad1?.update(repeating: 0, count: p.dim)
+        rows.grad2?.update(repeating: 0, count: p.dim)
         if p.reduction == .none { p.losses![i] = 0 }
         return 0
     }

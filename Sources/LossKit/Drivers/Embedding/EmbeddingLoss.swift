@@ -49,6 +49,9 @@ public protocol EmbeddingLoss: Sendable {
     static var takesTarget: Bool { get }
     /// Whether the loss reads `LK_EMBEDDING_SWAP` (the triplet loss's distance swap).
     static var takesSwap: Bool { get }
+    /// The only `dim` the loss takes, if it has one: 1 for losses of one score per sample
+    /// (`margin_ranking_loss`, `hinge_embedding_loss`), nil for rows of any length.
+    static var rowLength: Int? { get }
 
     /// Builds the loss from parameter values in ``spec`` order, already range-checked.
     init(parameters: [Double], swap: Bool)
@@ -66,6 +69,7 @@ public protocol EmbeddingLoss: Sendable {
 extension EmbeddingLoss {
     public static var takesTarget: Bool { true }
     public static var takesSwap: Bool { false }
+    public static var rowLength: Int? { nil }
 
     @inlinable
     public static func evaluate(parameters: [Double], swap: Bool, _ problem: EmbeddingProblem<Float>) -> Double {

@@ -307,36 +307,35 @@ private func describe(_ target: RowTarget) -> String {
 /// k fused passes of its parts, plus, for each part after the first, one pass of `out += w·part`
 /// per requested output, and at most three scratch arrays of the output's size.
 public func evaluate<T: LossScalar>(_ terms: [HybridTerm], _ p: HybridProblem<T>,
-                                    parts: UnsafeMutablePointer<Double>? = nil) -> Double {
+                                    parts: UnsafeMutablePointer<Double>? = nil) throws(LossKitError) -> Double {
     let n = p.rows * p.classes
     let lossCount = p.reduction == .none ? p.lossCount(terms[0]) : 0
     let later = terms.count > 1
-    var gradScratch = [T](repeating: 0, count: later && p.grad != nil ? n : 0)
-    var hessScratch = [T](repeating: 0, count: later && p.hess != nil ? n : 0)
-    var lossScratch = [T](repeating: 0, count: later && lossCount > 0 && p.partLosses == nil ? lossCount : 0)
+    // Scratch for the later parts (grad, hess, losses), allocated before any part writes.
+    let gradCount = later && p.grad != nil ? n : 0
+    let hessCount = later && p.hess != nil ? n : 0
+    let lossScratchCount = later && lossCount > 0 && p.partLosses == nil ? lossCount : 0
+    let scratch = try allocateScratch(scratchCount(1, gradCount + hessCount, plus: lossScratchCount), of: T.self,
+                                      for: "the hybrid loss's scratch for its later parts, \(gradCount + hessCount + lossScratchCount) values,")
+    defer { releaseScratch(scratch) }
+    let gs = scratch, hs = scratch + gradCount, ls = scratch + gradCount + hessCount
     var total = 0.0
-    gradScratch.withUnsafeMutableBufferPointer { gs in
-        hessScratch.withUnsafeMutableBufferPointer { hs in
-            lossScratch.withUnsafeMutableBufferPointer { ls in
-                for (k, term) in terms.enumerated() {
-                    let first = k == 0
-                    let g = p.grad == nil ? nil : (first ? p.grad : gs.baseAddress)
-                    let h = p.hess == nil ? nil : (first ? p.hess : hs.baseAddress)
-                    var l: UnsafeMutablePointer<T>? = nil
-                    if p.reduction == .none && lossCount > 0 {
-                        l = p.partLosses.map { $0 + k * lossCount } ?? (first ? p.losses : ls.baseAddress)
-                    }
-                    // Validated: a part cannot fail here.
-                    let value = (try? p.part(term, losses: l, grad: g, hess: h)) ?? .nan
-                    parts?[k] = value
-                    total += term.weight * value
-                    let w = T(term.weight)
-                    if let out = p.grad { accumulate(out, g!, n, w, first) }
-                    if let out = p.hess { accumulate(out, h!, n, w, first) }
-                    if let out = p.losses, let l { accumulate(out, l, lossCount, w, first) }
-                }
-            }
+    for (k, term) in terms.enumerated() {
+        let first = k == 0
+        let g = p.grad == nil ? nil : (first ? p.grad : gs)
+        let h = p.hess == nil ? nil : (first ? p.hess : hs)
+        var l: UnsafeMutablePointer<T>? = nil
+        if p.reduction == .none && lossCount > 0 {
+            l = p.partLosses.map { $0 + k * lossCount } ?? (first ? p.losses : ls)
         }
+        // Validated: a part cannot fail here.
+        let value = (try? p.part(term, losses: l, grad: g, hess: h)) ?? .nan
+        parts?[k] = value
+        total += term.weight * value
+        let w = T(term.weight)
+        if let out = p.grad { accumulate(out, g!, n, w, first) }
+        if let out = p.hess { accumulate(out, h!, n, w, first) }
+        if let out = p.losses, let l { accumulate(out, l, lossCount, w, first) }
     }
     return total
 }

@@ -126,21 +126,31 @@ public struct OverlapProblem<T: LossScalar> {
 /// s_n·w_c / (C' · denominator). Pass 2, only when derivatives are asked for, recomputes each
 /// pixel's probabilities and applies the chain rule: ∂/∂p via ``OverlapTerms/along(target:)``,
 /// then through the softmax (or sigmoid). Returns the reduced loss (for ``Reduction/none``,
-/// the sum of the per-sample losses).
+/// the sum of the per-sample losses). Memory, allocated before anything is written: 3·N·C + C
+/// doubles of sums and class weights, N·C ``OverlapTerms`` for the derivatives and 3·C doubles
+/// per thread.
 @inlinable
-public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) -> Double {
+public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
     guard n > 0, c > 0 else { return 0 }
-    if L.sortsErrors { return evaluateLovasz(loss, p) }
+    if L.sortsErrors { return try evaluateLovasz(loss, p) }
     let softmax = loss.applySoftmax
     let first = loss.ignoreBackground && c > 1 ? 1 : 0
     let kept = Double(c - first)
-    // Sums per (sample, class): TP, ΣP, ΣT.
-    let sums = UnsafeMutablePointer<Double>.allocate(capacity: n * c * 3)
-    defer { sums.deallocate() }
-    _ = Parallel.sum(blocks: n) { b in
-        let prob = UnsafeMutablePointer<Double>.allocate(capacity: c)
-        defer { prob.deallocate() }
+    let wantDerivatives = p.grad != nil || p.hess != nil
+    // Sums per (sample, class): TP, ΣP, ΣT; then the class weights.
+    let sums = try allocateScratch(scratchCount(3 * c, n, plus: c), of: Double.self,
+                                   for: "the overlap sums, 3 × batch × classes + classes doubles,")
+    defer { releaseScratch(sums) }
+    let terms = try allocateScratch(wantDerivatives ? scratchCount(n, c) : 0, of: OverlapTerms.self,
+                                    for: "the overlap terms, batch × classes,")
+    defer { releaseScratch(terms) }
+    let (runScratch, threads) = try allocatePerRun(Parallel.threads(forBlocks: n), count: 3 * c, of: Double.self,
+                                                   for: "a row of overlap probabilities")
+    defer { releaseScratch(runScratch) }
+    nonisolated(unsafe) let perRun = runScratch
+    _ = Parallel.sum(blocks: n, threads: threads) { b, run in
+        let prob = perRun + run * 3 * c
         let row = sums + b * c * 3
         row.update(repeating: 0, count: c * 3)
         for j in 0..<s {
@@ -155,7 +165,8 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
         return 0
     }
     // Class weights.
-    var weights = [Double](repeating: 1, count: c)
+    let weights = sums + 3 * n * c
+    weights.initialize(repeating: 1, count: c)
     if L.targetFrequencyWeights {
         var total = 0.0
         for k in 0..<c {
@@ -179,9 +190,6 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
     }
     let scale = denominator > 0 ? 1 / denominator : 0
     // Losses and the scaled derivatives per (sample, class).
-    let wantDerivatives = p.grad != nil || p.hess != nil
-    var terms = [OverlapTerms]()
-    if wantDerivatives { terms.reserveCapacity(n * c) }
     var total = 0.0
     for b in 0..<n {
         let sw = Double(p.sampleWeight?[b] ?? 1)
@@ -195,7 +203,7 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
                 let factor = sw == 0 ? 0 : sw * w * scale
                 t.gradient *= factor
                 t.hessian = (t.hessian.0 * factor, t.hessian.1 * factor, t.hessian.2 * factor)
-                terms.append(t)
+                (terms + b * c + k).initialize(to: t)
             }
         }
         let weighted = sw == 0 ? 0 : sw * sample
@@ -203,23 +211,20 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
         total += weighted
     }
     if wantDerivatives {
-        terms.withUnsafeBufferPointer { terms in
-            _ = Parallel.sum(blocks: n) { b in
-                overlapDerivatives(p, b, softmax: softmax, terms.baseAddress! + b * c)
-                return 0
-            }
+        _ = Parallel.sum(blocks: n, threads: threads) { b, run in
+            overlapDerivatives(p, b, softmax: softmax, terms + b * c, scratch: perRun + run * 3 * c)
+            return 0
         }
     }
     return p.reduction == .mean ? total * scale : total
 }
 
-/// Pass 2 of ``evaluate(_:_:)`` for sample b: the gradient and Hessian diagonal of every input.
+/// Pass 2 of ``evaluate(_:_:)`` for sample b: the gradient and Hessian diagonal of every input;
+/// `scratch` holds 3·C doubles.
 @inlinable
 func overlapDerivatives<T: LossScalar>(_ p: OverlapProblem<T>, _ b: Int, softmax: Bool,
-                                       _ terms: UnsafePointer<OverlapTerms>) {
+                                       _ terms: UnsafePointer<OverlapTerms>, scratch: UnsafeMutablePointer<Double>) {
     let c = p.classes, s = p.spatial
-    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: 3 * c)
-    defer { scratch.deallocate() }
     let prob = scratch, g = scratch + c, h = scratch + 2 * c
     for j in 0..<s {
         p.probabilities(b, j, softmax: softmax, prob)
@@ -266,9 +271,10 @@ func overlapDenominator<T: LossScalar>(_ p: OverlapProblem<T>) -> Double {
 /// sorts the errors |t - p| in decreasing order (ties by pixel index, so the result is
 /// deterministic), takes the Lovász gradient of the Jaccard loss along the sorted targets, and
 /// writes ∂L/∂p = g·sign(p - t); the chain rule through the softmax (or sigmoid) follows
-/// per pixel with a zero Hessian in p.
+/// per pixel with a zero Hessian in p. Memory, allocated before anything is written, per thread:
+/// 3·C·S + C doubles and 2·S pixel indices (the sort order and the merge sort's buffer).
 @inlinable
-public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) -> Double {
+public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
     let softmax = loss.applySoftmax
     let first = loss.ignoreBackground && c > 1 ? 1 : 0
@@ -276,10 +282,19 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
     let denominator = overlapDenominator(p)
     let scale = denominator > 0 ? 1 / denominator : 0
     let wantDerivatives = p.grad != nil || p.hess != nil
-    let total = Parallel.sum(blocks: n) { b in
+    let values = scratchCount(3 * c, s, plus: c)
+    let (valueScratch, threads) = try allocatePerRun(
+        Parallel.threads(forBlocks: n), count: values, of: Double.self,
+        for: "a sample's probabilities, targets and gradients for the Lovász loss, 3 × classes × pixels + classes doubles,")
+    defer { releaseScratch(valueScratch) }
+    let orderScratch = try allocateScratch(scratchCount(2 * s, threads), of: Int.self,
+                                           for: "the Lovász sort order, 2 × pixels indices per thread,")
+    defer { releaseScratch(orderScratch) }
+    nonisolated(unsafe) let perRun = (values: valueScratch, order: orderScratch)
+    let total = Parallel.sum(blocks: n, threads: threads) { b, run in
         let sw = Double(p.sampleWeight?[b] ?? 1)
-        let prob = UnsafeMutablePointer<Double>.allocate(capacity: 3 * c * s + c)
-        defer { prob.deallocate() }
+        let prob = perRun.values + run * values
+        let order = perRun.order + run * 2 * s, buffer = order + s
         let dp = prob + c * s, target = prob + 2 * c * s, pixel = prob + 3 * c * s
         for j in 0..<s {
             p.probabilities(b, j, softmax: softmax, pixel)
@@ -288,14 +303,13 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
                 target[k * s + j] = p.target(b, k, j)
             }
         }
-        var order = [Int](0..<s)
         var sample = 0.0
         for k in 0..<c {
             let w = k < first ? 0 : Double(p.classWeight?[k] ?? 1) / kept
             let pk = prob + k * s, tk = target + k * s, gk = dp + k * s
             @inline(__always) func error(_ i: Int) -> Double { Swift.abs(tk[i] - pk[i]) }
             for i in 0..<s { order[i] = i }
-            order.sort { a, b in
+            mergeSort(order, count: s, buffer: buffer) { a, b in
                 let ea = error(a), eb = error(b)
                 return ea > eb || (ea == eb && a < b)
             }
@@ -303,7 +317,8 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
             for i in 0..<s { positives += tk[i] }
             var cumT = 0.0, cumF = 0.0, previous = 0.0, value = 0.0
             let factor = sw == 0 ? 0 : sw * w * scale
-            for (rank, i) in order.enumerated() {
+            for rank in 0..<s {
+                let i = order[rank]
                 cumT += tk[i]
                 cumF += 1 - tk[i]
                 let union = positives + cumF

@@ -53,8 +53,8 @@ public protocol OverlapLoss: Sendable {
     /// One class's loss and its derivatives with respect to (TP, FP, FN).
     func terms(tp: Double, fp: Double, fn: Double) -> OverlapTerms
 
-    static func evaluate(parameters: [Double], _ problem: OverlapProblem<Float>) -> Double
-    static func evaluate(parameters: [Double], _ problem: OverlapProblem<Double>) -> Double
+    static func evaluate(parameters: [Double], _ problem: OverlapProblem<Float>) throws(LossKitError) -> Double
+    static func evaluate(parameters: [Double], _ problem: OverlapProblem<Double>) throws(LossKitError) -> Double
 }
 
 extension OverlapLoss {
@@ -62,12 +62,12 @@ extension OverlapLoss {
     public static var sortsErrors: Bool { false }
 
     @inlinable
-    public static func evaluate(parameters: [Double], _ problem: OverlapProblem<Float>) -> Double {
-        LossKit.evaluate(Self(parameters: parameters), problem)
+    public static func evaluate(parameters: [Double], _ problem: OverlapProblem<Float>) throws(LossKitError) -> Double {
+        try LossKit.evaluate(Self(parameters: parameters), problem)
     }
 
     @inlinable
-    public static func evaluate(parameters: [Double], _ problem: OverlapProblem<Double>) -> Double {
-        LossKit.evaluate(Self(parameters: parameters), problem)
+    public static func evaluate(parameters: [Double], _ problem: OverlapProblem<Double>) throws(LossKitError) -> Double {
+        try LossKit.evaluate(Self(parameters: parameters), problem)
     }
 }

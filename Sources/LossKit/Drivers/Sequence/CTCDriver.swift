@@ -109,52 +109,64 @@ public struct CTCProblem<T: LossScalar> {
 /// Runs CTC over every sequence of a ``CTCProblem``, one sequence per block (its own α table,
 /// in `Double`), block sums added in order: the result is the same for any thread count.
 /// Returns the reduced loss (for ``Reduction/none``, the sum of the sequence losses).
+///
+/// Scratch (``CTC/scratchCount(frames:targetLength:classes:gradient:)`` doubles per thread, for
+/// the longest sequence) is allocated before anything is written: a loss alone needs two frames
+/// of α per sequence, a gradient the whole T × (2S + 1) table, which can be more memory than
+/// there is (``LossKitStatus/outOfMemory``, outputs untouched).
 @inlinable
-public func evaluate<T: LossScalar>(_ p: CTCProblem<T>) -> Double {
+public func evaluate<T: LossScalar>(_ p: CTCProblem<T>) throws(LossKitError) -> Double {
     let batch = p.batch
     guard batch > 0 else { return 0 }
-    var offsets = [Int](repeating: 0, count: batch)
+    let offsets = try allocateScratch(batch, of: Int.self, for: "the CTC target offsets")
+    defer { releaseScratch(offsets) }
     var denominator = 0.0
+    var largest = 0, largestSequence = 0
     for n in 0..<batch {
         let tl = Int(p.targetLengths[n])
-        if n + 1 < batch { offsets[n + 1] = p.targetStride > 0 ? (n + 1) * p.targetStride : offsets[n] + tl }
-        denominator += Double(p.sampleWeight?[n] ?? 1)
+        offsets[n] = n == 0 ? 0 : p.targetStride > 0 ? n * p.targetStride : offsets[n - 1] + Int(p.targetLengths[n - 1])
+        let w = Double(p.sampleWeight?[n] ?? 1)
+        denominator += w
+        let need = w == 0 ? 0 : CTC.scratchCount(frames: Int(p.inputLengths[n]), targetLength: tl,
+                                                  classes: p.classes, gradient: p.grad != nil)
+        if need > largest { (largest, largestSequence) = (need, n) }
     }
     if p.reduction != .mean { denominator = 1 }
     let scale = denominator > 0 ? 1 / denominator : 0
     let rowStride = p.batch * p.classes
-    let total = offsets.withUnsafeBufferPointer { offsets in
-        Parallel.sum(blocks: batch) { n in
-            let frames = Int(p.inputLengths[n]), length = Int(p.targetLengths[n])
-            let states = 2 * length + 1
-            let w = Double(p.sampleWeight?[n] ?? 1)
-            let lengthScale = p.reduction == .mean ? 1 / Double(Swift.max(length, 1)) : 1
-            let g = p.grad.map { $0 + n * p.classes }
-            // Rows past the input length get 0; so does everything when the weight is 0.
-            if let g { for t in frames..<p.frames { (g + t * rowStride).update(repeating: 0, count: p.classes) } }
-            guard w != 0 else {
-                if let g { for t in 0..<frames { (g + t * rowStride).update(repeating: 0, count: p.classes) } }
-                if p.reduction == .none { p.losses![n] = 0 }
-                return 0
-            }
-            let memory = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(frames, 1) * states + 2 * states + p.classes)
-            defer { memory.deallocate() }
-            let target = p.targets + offsets[n]
-            let base = p.logProbs + n * p.classes
-            var loss = CTC.sequence(
-                frames: frames, classes: p.classes, blank: Int(p.blank), targetLength: length,
-                label: { Int(target[$0]) }, lp: { t, c in Double(base[t * rowStride + c]) },
-                alpha: memory, work: memory + Swift.max(frames, 1) * states, grad: g, stride: rowStride,
-                scale: w * lengthScale * scale)
-            if loss == .infinity, let g {
-                let fill: T = p.zeroInfinity ? 0 : .nan
-                for t in 0..<frames { (g + t * rowStride).update(repeating: fill, count: p.classes) }
-            }
-            if loss == .infinity && p.zeroInfinity { loss = 0 }
-            let weighted = w * loss
-            if p.reduction == .none { p.losses![n] = T(weighted) }
-            return weighted * lengthScale
+    let (memory, threads) = try allocatePerRun(
+        Parallel.threads(forBlocks: batch), count: largest, of: Double.self,
+        for: "the CTC \(p.grad == nil ? "forward variables (two frames)" : "α table") of sequence \(largestSequence): "
+            + "\(p.inputLengths[largestSequence]) frames × \(2 * p.targetLengths[largestSequence] + 1) states")
+    defer { releaseScratch(memory) }
+    nonisolated(unsafe) let scratch = memory
+    let total = Parallel.sum(blocks: batch, threads: threads) { n, run in
+        let frames = Int(p.inputLengths[n]), length = Int(p.targetLengths[n])
+        let w = Double(p.sampleWeight?[n] ?? 1)
+        let lengthScale = p.reduction == .mean ? 1 / Double(Swift.max(length, 1)) : 1
+        let g = p.grad.map { $0 + n * p.classes }
+        // Rows past the input length get 0; so does everything when the weight is 0.
+        if let g { for t in frames..<p.frames { (g + t * rowStride).update(repeating: 0, count: p.classes) } }
+        guard w != 0 else {
+            if let g { for t in 0..<frames { (g + t * rowStride).update(repeating: 0, count: p.classes) } }
+            if p.reduction == .none { p.losses![n] = 0 }
+            return 0
         }
+        let target = p.targets + offsets[n]
+        let base = p.logProbs + n * p.classes
+        var loss = CTC.sequence(
+            frames: frames, classes: p.classes, blank: Int(p.blank), targetLength: length,
+            label: { Int(target[$0]) }, lp: { t, c in Double(base[t * rowStride + c]) },
+            scratch: scratch + run * largest, grad: g, stride: rowStride,
+            scale: w * lengthScale * scale)
+        if loss == .infinity, let g {
+            let fill: T = p.zeroInfinity ? 0 : .nan
+            for t in 0..<frames { (g + t * rowStride).update(repeating: fill, count: p.classes) }
+        }
+        if loss == .infinity && p.zeroInfinity { loss = 0 }
+        let weighted = w * loss
+        if p.reduction == .none { p.losses![n] = T(weighted) }
+        return weighted * lengthScale
     }
     return total * scale
 }

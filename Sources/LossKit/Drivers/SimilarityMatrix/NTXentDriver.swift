@@ -46,16 +46,27 @@ public struct NTXentProblem<T: LossScalar> {
 /// Runs NT-Xent: one pass over anchors for the per-anchor sums and losses, one over rows for
 /// the gradient (each row's gradient is written by the thread that owns the row, so nothing is
 /// shared). Anchors are taken in blocks of a fixed count and summed in `Double` in order: the
-/// result is the same for any thread count. The work is O(count² · dim).
+/// result is the same for any thread count. The work is O(count² · dim); the memory, allocated
+/// before anything is written, 7·count doubles of per-anchor state and a row of max(count, dim)
+/// doubles per thread.
 @inlinable
-public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) -> Double {
+public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) -> Double {
     let n = p.count
     guard n > 0 else { return 0 }
     let eps = Double(T.ulpOfOne)
     let tau = p.temperature
     // Per embedding: norm, clipped flag; per anchor: shift m_i, N_i, A_i, loss, pair count.
-    let state = UnsafeMutablePointer<Double>.allocate(capacity: 7 * n)
-    defer { state.deallocate() }
+    // Blocks of anchors with about 16·accumulationBlock multiply-adds each; the block size
+    // depends only on the shape, so results do not depend on the thread count.
+    let perBlock = Swift.max(1, accumulationBlock * 16 / Swift.max(n * Swift.max(p.dim, 1), 1))
+    let blocks = (n + perBlock - 1) / perBlock
+    let state = try allocateScratch(scratchCount(7, n), of: Double.self, for: "the NT-Xent per-anchor sums")
+    defer { releaseScratch(state) }
+    let width = Swift.max(n, p.dim)
+    let (rows, threads) = try allocatePerRun(Parallel.threads(forBlocks: blocks), count: width, of: Double.self,
+                                             for: "an NT-Xent row of similarities")
+    defer { releaseScratch(rows) }
+    nonisolated(unsafe) let runRows = rows
     nonisolated(unsafe) let v = (norm: state, clipped: state + n, shift: state + 2 * n,
                                  neg: state + 3 * n, a: state + 4 * n, loss: state + 5 * n,
                                  pairs: state + 6 * n)
@@ -64,12 +75,8 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) -> Double {
         v.norm[i] = Swift.max(sq, eps).squareRoot()
         v.clipped[i] = sq < eps ? 1 : 0
     }
-    // Blocks of anchors with about 16·accumulationBlock multiply-adds each; the block size
-    // depends only on the shape, so results do not depend on the thread count.
-    let perBlock = Swift.max(1, accumulationBlock * 16 / Swift.max(n * Swift.max(p.dim, 1), 1))
-    let blocks = (n + perBlock - 1) / perBlock
-    _ = Parallel.sum(blocks: blocks) { b in
-        var row = [Double](repeating: 0, count: n)
+    _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
+        let row = runRows + run * width
         for i in (b * perBlock)..<Swift.min((b + 1) * perBlock, n) {
             var m = -Double.infinity
             for j in 0..<n where j != i {
@@ -96,9 +103,9 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) -> Double {
     let scale = p.reduction == .mean ? (positives > 0 ? 1 / positives : 0) : 1
     if let grad = p.grad {
         nonisolated(unsafe) let out = grad
-        _ = Parallel.sum(blocks: blocks) { b in
+        _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
             let dim = p.dim
-            var acc = [Double](repeating: 0, count: dim)
+            let acc = runRows + run * width
             for i in (b * perBlock)..<Swift.min((b + 1) * perBlock, n) {
                 let g = out + i * dim
                 for k in 0..<dim { acc[k] = 0 }

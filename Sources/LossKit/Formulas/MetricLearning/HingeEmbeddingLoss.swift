@@ -10,6 +10,7 @@ public struct HingeEmbeddingLoss: EmbeddingLoss {
         formula: "x if y = 1 else max(0, margin - x)",
         derivatives: "grad 1 if y = 1; -1 where margin - x >= 0 if y = -1, else 0; no Hessian (0 a.e.)")
     public static let arity = 1
+    public static let rowLength: Int? = 1
 
     public var margin: Double
 

@@ -79,33 +79,47 @@ public enum SoftmaxCrossEntropy {
         let mV = V(repeating: m)
         // S = 1 + R with R = (terms below the maximum) + (number of maximal classes - 1):
         // the maximum's term 1 is kept out of the sums, which would round R's small terms away.
-        var below = V.zero, maximal = V.zero, sumA = V.zero, sumAU = V.zero
+        // The lanes sum blocks of `accumulationBlock` classes; each block's lanes are added in
+        // Double. A float32 lane stops growing at 2^24 (its ulp then exceeds any term ≤ 1), so
+        // one sum over a row of 2^31 zero logits gave log 2^28 instead of log 2^31; blocks
+        // depend only on the class index, so results are the same for any thread count. A row
+        // of at most one block (100 or 1000 classes) costs what a single sum did.
+        var below = 0.0, maximal = 0.0, total = 0.0, weightedShift = 0.0
         c = 0
         while c < classes {
-            let lanes = Swift.min(V.scalarCount, classes - c)
-            let u = load(z, c, lanes, fill: -.infinity, slack: slack) - mV
-            // The next row's logits, one cache line per vector: its maximum pass then reads
-            // from cache while this sweep computes. The hardware prefetcher alone left each
-            // row's first pass waiting on memory (65536×1000 float32: 36 → 26 ms loss only).
-            lk_prefetch(z + classes + c)
-            let e = exp(u)
-            if let exponentials { store(e, exponentials, c, lanes, slack: slack) }
-            let isMaximal = u .== V.zero
-            below += e.replacing(with: 0, where: isMaximal)
-            maximal += V.zero.replacing(with: 1, where: isMaximal)
-            if hasDense {
-                let ac = a(c, lanes)
-                sumA += ac
-                sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
+            let blockEnd = Swift.min(c + accumulationBlock, classes)
+            var belowV = V.zero, maximalV = V.zero, sumA = V.zero, sumAU = V.zero
+            while c < blockEnd {
+                let lanes = Swift.min(V.scalarCount, classes - c)
+                let u = load(z, c, lanes, fill: -.infinity, slack: slack) - mV
+                // The next row's logits, one cache line per vector: its maximum pass then reads
+                // from cache while this sweep computes. The hardware prefetcher alone left each
+                // row's first pass waiting on memory (65536×1000 float32: 36 → 26 ms loss only).
+                lk_prefetch(z + classes + c)
+                let e = exp(u)
+                if let exponentials { store(e, exponentials, c, lanes, slack: slack) }
+                let isMaximal = u .== V.zero
+                belowV += e.replacing(with: 0, where: isMaximal)
+                maximalV += V.zero.replacing(with: 1, where: isMaximal)
+                if hasDense {
+                    let ac = a(c, lanes)
+                    sumA += ac
+                    sumAU += (ac * u).replacing(with: 0, where: ac .== V.zero)
+                }
+                c += lanes
             }
-            c += lanes
+            below += belowV.sumInDouble
+            maximal += maximalV.sumInDouble
+            if hasDense {
+                total += sumA.sumInDouble
+                weightedShift += sumAU.sumInDouble
+            }
         }
-        var total = sumA.sumInDouble, weightedShift = sumAU.sumInDouble
         if oneHot.weight != 0 {
             total += Double(oneHot.weight)
             weightedShift += Double(oneHot.weight) * Double(z[oneHot.index] - m)
         }
-        return RowSums(max: Double(m), rest: below.sumInDouble + (maximal.sumInDouble - 1), total: total,
+        return RowSums(max: Double(m), rest: below + (maximal - 1), total: total,
                        weightedShift: weightedShift)
     }
 

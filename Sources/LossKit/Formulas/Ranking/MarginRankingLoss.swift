@@ -12,6 +12,7 @@ public struct MarginRankingLoss: EmbeddingLoss {
         formula: "max(0, -y (x1 - x2) + margin)",
         derivatives: "grad x1 -y, x2 y where -y (x1 - x2) + margin >= 0, else 0; no Hessian (0 a.e.)")
     public static let arity = 2
+    public static let rowLength: Int? = 1
 
     public var margin: Double
 

@@ -29,27 +29,42 @@ public enum CTC {
         return m + Double._log1p(Double._exp(-Swift.abs(a - b)))
     }
 
+    /// The doubles of scratch ``sequence(frames:classes:blank:targetLength:label:lp:scratch:grad:stride:scale:)``
+    /// needs (`Int.max` if that overflows): nothing for no frames; two frames of α, L = 2S + 1
+    /// values each, for the loss alone; for the gradient the whole α table (frames × L), two
+    /// rows of β and the occupancies of one frame (classes).
+    @inlinable
+    public static func scratchCount(frames: Int, targetLength: Int, classes: Int, gradient: Bool) -> Int {
+        guard frames > 0 else { return 0 }
+        let states = LossKit.scratchCount(2, targetLength, plus: 1)
+        guard gradient else { return LossKit.scratchCount(2, states) }
+        return LossKit.scratchCount(frames + 2, states, plus: classes)
+    }
+
     /// The loss of one sequence and, if `grad` is given, `scale · ∂loss/∂lp` written to its
     /// first `frames` rows (row t at `grad + t·stride`, `classes` values). `lp(t, c)` reads a
-    /// log-probability; `label(k)` is target k (k < targetLength). `alpha` holds at least
-    /// frames·(2·targetLength + 1) doubles and `work` at least 2·(2·targetLength + 1) + classes.
-    /// Returns +inf for an impossible alignment (and then writes nothing).
+    /// log-probability; `label(k)` is target k (k < targetLength). `scratch` holds at least
+    /// ``scratchCount(frames:targetLength:classes:gradient:)`` doubles: without a gradient α
+    /// keeps only the last two frames. Returns +inf for an impossible alignment (and then
+    /// writes nothing).
     @inlinable
     public static func sequence<T: LossScalar>(
         frames: Int, classes: Int, blank: Int, targetLength: Int, label: (Int) -> Int,
-        lp: (Int, Int) -> Double, alpha: UnsafeMutablePointer<Double>, work: UnsafeMutablePointer<Double>,
+        lp: (Int, Int) -> Double, scratch: UnsafeMutablePointer<Double>,
         grad: UnsafeMutablePointer<T>?, stride: Int, scale: Double
     ) -> Double {
         let states = 2 * targetLength + 1
         @inline(__always) func ext(_ s: Int) -> Int { s & 1 == 0 ? blank : label(s >> 1) }
         @inline(__always) func skips(_ s: Int) -> Bool { s >= 2 && s & 1 == 1 && label(s >> 1) != label((s >> 1) - 1) }
         if frames == 0 { return targetLength == 0 ? 0 : .infinity }
-        // Forward.
+        // Forward: α of frame t at row(t), every frame kept only for the gradient.
+        let alpha = scratch, keeps = grad != nil
+        @inline(__always) func row(_ t: Int) -> UnsafeMutablePointer<Double> { alpha + (keeps ? t : t & 1) * states }
         for s in 0..<states { alpha[s] = -.infinity }
         alpha[0] = lp(0, blank)
         if states > 1 { alpha[1] = lp(0, ext(1)) }
         for t in 1..<Swift.max(frames, 1) {
-            let prev = alpha + (t - 1) * states, cur = alpha + t * states
+            let prev = row(t - 1), cur = row(t)
             // States that can still reach the end, and that can be reached by frame t.
             let first = Swift.max(0, states - 2 * (frames - t)), last = Swift.min(states, 2 * (t + 1))
             for s in 0..<states where s < first || s >= last { cur[s] = -.infinity }
@@ -60,11 +75,12 @@ public enum CTC {
                 cur[s] = a == -.infinity ? a : a + lp(t, ext(s))
             }
         }
-        let end = alpha + (frames - 1) * states
+        let end = row(frames - 1)
         let logP = states > 1 ? logAdd(end[states - 1], end[states - 2]) : end[0]
         let loss = -logP
         guard let grad, loss.isFinite else { return loss }
         // Backward, two rows of β, with the occupancies of frame t accumulated per class.
+        let work = alpha + frames * states
         var beta = work, next = work + states
         let gamma = work + 2 * states
         for s in 0..<states { beta[s] = s >= states - 2 ? 0 : -.infinity }
