@@ -359,9 +359,15 @@ def _options_text(options: dict[str, Any]) -> str | None:
     return repr(options)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(options: str) -> tuple[tuple[str, Any], ...]:
+    """The options text parsed, once per distinct text (a training loop repeats its options)."""
+    return tuple(ast.literal_eval(options).items())
+
+
 def _arguments(loss: _Loss, options: str, names: list[str], tensors: list[torch.Tensor]) -> dict[str, Any]:
     """The numpy function's arguments from an operator's."""
-    arguments = ast.literal_eval(options)
+    arguments = dict(_parsed(options))
     arguments.update((n, _numpy(n, t, loss)) for n, t in zip(names, tensors))
     return arguments
 
@@ -422,8 +428,7 @@ def _loss_shape(name: str, kind: str, first: torch.Tensor, reduction: str) -> tu
     return shape[1:2] if len(shape) == 3 else ()  # sequence
 
 
-@torch.library.custom_op("losskit::fused", mutates_args=())
-def _fused_operator(name: str, options: str, names: str, tensors: list[torch.Tensor],
+def _fused(name: str, options: str, names: str, tensors: list[torch.Tensor],
                     wanted: list[bool]) -> list[torch.Tensor]:
     """[loss, ∂loss/∂tensors[i] for each wanted i]: one fused LossKit call. `names` are the
     tensors' argument names, comma-separated (a schema has no string lists). Half-precision
@@ -444,18 +449,16 @@ def _fused_operator(name: str, options: str, names: str, tensors: list[torch.Ten
     return results
 
 
-@_fused_operator.register_fake
 def _fused_shapes(name: str, options: str, names: str, tensors: list[torch.Tensor],
                   wanted: list[bool]) -> list[torch.Tensor]:
     loss, names = _LOSSES[name], names.split(",")
     first = tensors[names.index(loss.first)]
-    reduction = ast.literal_eval(options).get("reduction", "mean")
+    reduction = dict(_parsed(options)).get("reduction", "mean")
     return [first.new_empty(_loss_shape(name, loss.kind, first, reduction)),
             *(t.new_empty(t.shape) for t, w in zip(tensors, wanted) if w)]
 
 
-@torch.library.custom_op("losskit::hessian", mutates_args=())
-def _hessian_operator(name: str, options: str, names: str, tensors: list[torch.Tensor]) -> torch.Tensor:
+def _hessian(name: str, options: str, names: str, tensors: list[torch.Tensor]) -> torch.Tensor:
     """∂²L/∂x_i² of an elementwise loss (its exact Hessian is diagonal), in the input's shape."""
     loss, names = _LOSSES[name], names.split(",")
     _, _, h = loss.function(**_arguments(loss, options, names, tensors), grad=True, hess=True)
@@ -463,9 +466,23 @@ def _hessian_operator(name: str, options: str, names: str, tensors: list[torch.T
     return torch.as_tensor(np.asarray(h)).reshape(x.shape).to(x.dtype)
 
 
-@_hessian_operator.register_fake
 def _hessian_shape(name: str, options: str, names: str, tensors: list[torch.Tensor]) -> torch.Tensor:
     return torch.empty_like(tensors[names.split(",").index("input")])
+
+
+torch.library.custom_op("losskit::fused", _fused, mutates_args=()).register_fake(_fused_shapes)
+torch.library.custom_op("losskit::hessian", _hessian, mutates_args=()).register_fake(_hessian_shape)
+
+
+def _run(operator: str, *args: Any) -> Any:
+    """`torch.ops.losskit.<operator>(*args)` when tracing (torch.compile, fake or functional
+    tensors) or on meta tensors (the fake implementation gives their shapes), or its Python
+    implementation directly on plain CPU tensors, which spares the dispatcher's overhead in
+    eager calls."""
+    tensors = args[3]
+    if torch.compiler.is_compiling() or not all(type(t) is torch.Tensor and t.device.type == "cpu" for t in tensors):
+        return getattr(torch.ops.losskit, operator)(*args)
+    return (_fused if operator == "fused" else _hessian)(*args)
 
 
 def _vmap_loop(apply: Callable[..., Any], info: Any, in_dims: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
@@ -486,7 +503,7 @@ class _Operator(torch.autograd.Function):
     @staticmethod
     def forward(name: str, options: str, names: tuple[str, ...], wanted: tuple[bool, ...],
                 *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return tuple(torch.ops.losskit.fused(name, options, ",".join(names), list(tensors), list(wanted)))
+        return tuple(_run("fused", name, options, ",".join(names), list(tensors), list(wanted)))
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: tuple[torch.Tensor, ...]) -> None:
@@ -507,7 +524,9 @@ class _Operator(torch.autograd.Function):
             if not wanted:
                 grads.append(None)
                 continue
-            if kind == "elementwise":
+            if not torch.is_grad_enabled():  # no graph is recorded: nothing will differentiate d
+                d = saved[count]
+            elif kind == "elementwise":
                 d = _Derivative.apply(saved[count], ctx.name, ctx.options, ",".join(ctx.names), index,
                                       *tensors, *(None,) * (_SLOTS - len(tensors)))
             else:
@@ -555,7 +574,7 @@ class _Derivative(torch.autograd.Function):
             raise RuntimeError(f"losskit.torch.{ctx.name}: double backward is supported for elementwise "
                                f"losses' input (and target, for losses of input - target) only; "
                                f"losskit.{ctx.name}(..., hess=True) gives the Hessian diagonal")
-        h = grad * torch.ops.losskit.hessian(ctx.name, ctx.options, ",".join(names), list(ctx.saved_tensors))
+        h = grad * _run("hessian", ctx.name, ctx.options, ",".join(names), list(ctx.saved_tensors))
         sign = {"input": 1.0, "target": -1.0}
         grads = [sign[of] * sign[n] * h if n in second else None for n in names]
         return (None, None, None, None, None, *grads, *(None,) * (_SLOTS - len(names)))
@@ -586,6 +605,12 @@ class _FirstOrder(torch.autograd.Function):
     @staticmethod
     def vmap(info: Any, in_dims: tuple[Any, ...], *args: Any) -> Any:
         return _vmap_loop(_FirstOrder.apply, info, in_dims, args)
+
+
+# autograd.Function.apply binds its arguments to forward's signature on every call when
+# setup_context is separate; a precomputed __signature__ spares inspect rebuilding it each time.
+for _function in (_Operator, _Derivative, _FirstOrder):
+    _function.forward.__signature__ = inspect.signature(_function.forward)  # type: ignore[attr-defined]
 
 
 def _call(loss: _Loss, args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor:
