@@ -23,24 +23,45 @@ entries below). For each loss of `losskit.catalogue()` that has a numpy function
   such as `weight` become buffers) plus LossKit's extra options; `forward` takes the rest, and
   `sample_weight` keyword-only.
 
-**Evaluation.** A call runs one `torch.autograd.Function`: forward hands zero-copy numpy views
-of the (contiguous) CPU tensors to `losskit.<name>(..., grad=True)`, returns the loss as a
-tensor and keeps the gradients; backward returns `grad_output * gradient`. For
-`reduction='none'` each loss value's derivative is multiplied by its own `grad_output`, put back
-over the axes that value covers (`_COVERED_AXES` by catalogue kind: the class axis of row-wise
-scores, the feature axis of embedding rows, frames and classes of CTC's log_probs). The
-gradients are computed only when some argument needs them. The first argument and every
-differentiable one must be a float32 or float64 CPU tensor; other devices (CUDA, meta, ...) and
-dtypes raise. A one-element tensor for a numeric parameter (e.g. `alpha`) is passed as a number.
-Double backward (`create_graph=True`) raises RuntimeError rather than give a wrong second
+**Evaluation.** A call runs the registered operator `losskit::fused` (a
+`torch.library.custom_op` with a fake implementation that gives the loss's shape by catalogue
+kind) inside `torch.autograd.Function`s written for `torch.func` (separate `setup_context`, a
+`vmap` rule that loops over the batch), so `torch.compile(fullgraph=True)` traces a loss with
+no graph break and `torch.func.grad`, `vmap`, `jacrev` and `hessian` work. The operator hands
+zero-copy numpy views of the (contiguous) CPU tensors to `losskit.<name>(..., grad=True)` and
+returns the loss and the gradients of the arguments that require grad; backward returns
+`grad_output * gradient`. For `reduction='none'` each loss value's derivative is multiplied by
+its own `grad_output`, put back over the axes that value covers (`_COVERED_AXES` by catalogue
+kind: the class axis of row-wise scores, the feature axis of embedding rows, frames and classes
+of CTC's log_probs). In eager mode on plain CPU tensors the operator's Python implementation is
+called directly (the dispatcher costs more than the loss on small batches).
+
+Tensors are float16, bfloat16, float32 or float64 CPU tensors (meta tensors get the result's
+shape); half precision is computed in float32 and every result, value and gradients, is
+rounded to the input's dtype, as PyTorch's autocast runs losses in float32. Other devices
+(CUDA, ...) and dtypes raise. A one-element tensor for a numeric parameter (e.g. `alpha`) is
+passed as a number. Non-tensor arguments reach the operator as the text of a Python literal;
+a call whose arguments are not plain numbers, strings or None (e.g. a numpy scalar) runs the
+same computation eagerly, without the operator.
+
+**Second derivatives.** Elementwise losses support double backward (`create_graph=True`,
+`torch.func.hessian`, `gradgradcheck`) from LossKit's exact Hessian, which is diagonal for
+them (`losskit::hessian`), for the input and, for losses of input - target, the target too.
+Other losses raise RuntimeError in double backward rather than give a wrong second
 derivative; LossKit's Hessian diagonal is available from the numpy functions with `hess=True`.
+
+**Target gradients.** Where PyTorch differentiates the target, so does the adapter
+(`TARGET_GRADIENTS`): mse, l1, huber, smooth_l1 and Gaussian NLL (the negated input gradient),
+and BCE with logits (weight·(1 - ε)·(p·softplus(-x) - softplus(x)) per element, times the
+reduction's weights). Other losses refuse a target that requires grad.
 
 **Differentiable arguments.** A loss's data inputs are differentiable: the positional
 parameters of `losskit.<name>` other than labels and lengths (`input`; `input1`, `input2`;
 `anchor`, `positive`, `negative`; `embeddings`; `log_probs`), whose gradients `grad=True`
-returns in argument order. A tensor argument that requires grad and is not differentiable (e.g.
-`target`) raises ValueError instead of silently getting no gradient. Losses with other
-differentiable arguments have an entry in `GRADIENTS` (the extension point):
+returns in argument order. A tensor argument that requires grad and is not differentiable
+(e.g. `target` of a loss not in `TARGET_GRADIENTS`) raises ValueError instead of silently
+getting no gradient. Losses with other differentiable arguments have an entry in `GRADIENTS`
+(the extension point):
 
     GRADIENTS["gaussian_nll_loss"] = Gradients(("input", "var"), gaussian_nll_gradients)
     GRADIENTS["adaptive_robust_loss"] = Gradients(("input", "alpha", "scale"), adaptive_robust_gradients)
@@ -59,7 +80,10 @@ are looked up at each call.
 (-γ), not PyTorch's exp(log_probs) - γ; both agree through `log_softmax`. NT-Xent's per-anchor
 losses (`reduction='none'`) each depend on every embedding and LossKit computes only the
 gradient of their sum, so backward through them accepts only a uniform `grad_output` (e.g.
-`.sum()`) and raises RuntimeError otherwise; use `reduction='sum'`.
+`.sum()`) and raises RuntimeError otherwise; use `reduction='sum'`. Those two cases, and
+`reduction='none'` of the `GRADIENTS` losses (whose parameter derivatives are functions of
+`grad_output`), run eagerly without the operator: no torch.compile tracing, no torch.func
+transforms, no target gradient and no double backward for them.
 """
 from __future__ import annotations
 
@@ -740,5 +764,5 @@ def _generate() -> dict[str, Any]:
 
 _GENERATED = _generate()
 globals().update(_GENERATED)
-__all__ = ["GRADIENTS", "Gradients", "adaptive_robust_gradients", "gaussian_nll_gradients", "input_gradient",
-           *_GENERATED]
+__all__ = ["GRADIENTS", "TARGET_GRADIENTS", "Gradients", "adaptive_robust_gradients", "gaussian_nll_gradients",
+           "input_gradient", *_GENERATED]
