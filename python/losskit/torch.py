@@ -52,8 +52,9 @@ derivative; LossKit's Hessian diagonal is available from the numpy functions wit
 
 **Target gradients.** Where PyTorch differentiates the target, so does the adapter
 (`TARGET_GRADIENTS`): mse, l1, huber, smooth_l1 and Gaussian NLL (the negated input gradient),
-and BCE with logits (weight·(1 - ε)·(p·softplus(-x) - softplus(x)) per element, times the
-reduction's weights). Other losses refuse a target that requires grad.
+BCE with logits (weight·(1 - ε)·(p·softplus(-x) - softplus(x)) per element) and kl_div (log y
++ 1 - x, or e^t·(t - x + 1) with log_target), the last two times the reduction's weights.
+Other losses refuse a target that requires grad.
 
 **Differentiable arguments.** A loss's data inputs are differentiable: the positional
 parameters of `losskit.<name>` other than labels and lengths (`input`; `input1`, `input2`;
@@ -413,6 +414,24 @@ def _bce_with_logits_target(arguments: dict[str, Any], input_gradient: np.ndarra
     return per_element * _reduction_weights(arguments, x.shape)
 
 
+def _kl_div_target(arguments: dict[str, Any], input_gradient: np.ndarray) -> np.ndarray:
+    """∂L/∂y of the KL divergence l = y·(log y - x), or with log_target l = e^t·(t - x):
+    ∂l/∂y = log y + 1 - x (PyTorch's -x at y = 0), ∂l/∂t = e^t·(t - x + 1), times the
+    reduction's weight of each element, which is minus the input gradient at x = 0, y = 1 (t = 0)
+    with the same reduction and sample weights, since there ∂l/∂x = -1."""
+    x = np.asarray(arguments["input"], dtype=np.float64)
+    y = np.asarray(arguments["target"], dtype=np.float64)
+    log_target = arguments.get("log_target", False)
+    unit = {**arguments, "input": np.zeros_like(arguments["input"]),
+            "target": np.full_like(arguments["target"], 0.0 if log_target else 1.0)}
+    _, unit_gradient = _LOSSES["kl_div"].function(**unit, grad=True)
+    if log_target:
+        per_element = np.exp(y) * (y - x + 1.0)
+    else:
+        per_element = np.where(y > 0, np.log(np.where(y > 0, y, 1.0)) + 1.0, 0.0) - x
+    return -np.asarray(unit_gradient) * per_element
+
+
 def _difference_target(arguments: dict[str, Any], input_gradient: np.ndarray) -> np.ndarray:
     """∂L/∂y = -∂L/∂x for a loss of the difference x - y."""
     return -input_gradient
@@ -426,6 +445,7 @@ _DIFFERENCE_LOSSES = frozenset({"mse_loss", "l1_loss", "huber_loss", "smooth_l1_
 TARGET_GRADIENTS: dict[str, Callable[[dict[str, Any], np.ndarray], np.ndarray]] = {
     **dict.fromkeys(_DIFFERENCE_LOSSES, _difference_target),
     "binary_cross_entropy_with_logits": _bce_with_logits_target,
+    "kl_div": _kl_div_target,
 }
 
 

@@ -369,7 +369,7 @@ def test_coupled_losses_refuse_a_non_uniform_grad_output():
         (losses * torch.arange(6.0, dtype=torch.float64)).sum().backward()
 
 
-@pytest.mark.parametrize("name, argument", [("kl_div", "target"), ("cosine_embedding_loss", "target"),
+@pytest.mark.parametrize("name, argument", [("jensen_shannon_divergence", "target"), ("cosine_embedding_loss", "target"),
                                             ("poisson_nll_loss", "target"), ("multilabel_soft_margin_loss", "target")])
 def test_arguments_losskit_does_not_differentiate_are_refused(name, argument):
     c = case(name, torch.float64)
@@ -633,6 +633,26 @@ def test_target_gradients_equal_pytorchs(name, options, reduction):
                                                      .reshape(loss.shape)).sum()).backward()
         grads.append((x.grad, y.grad))
     torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss:UserWarning")  # PyTorch's kl_div
+@pytest.mark.parametrize("reduction", ["batchmean", *REDUCTIONS])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_target_gradient_equals_pytorchs(reduction, log_target):
+    c = case("kl_div", torch.float64)
+    grads = []
+    for function in (lt.kl_div, F.kl_div):
+        x = c.leaves["input"].detach().log_softmax(-1).requires_grad_()
+        y = c.data["target"].detach().clone()
+        y = (y.log() if log_target else y).requires_grad_()
+        loss = function(x, y, reduction=reduction, log_target=log_target)
+        (loss * torch.linspace(-1, 2, loss.numel(), dtype=loss.dtype).reshape(loss.shape)).sum().backward()
+        grads.append((x.grad, y.grad))
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-14)
+    x = c.leaves["input"].detach().log_softmax(-1).requires_grad_()
+    w = torch.tensor([1.0, 0.0, 2.0, 0.5, 1.5], dtype=torch.float64)
+    y = c.data["target"].detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b: lt.kl_div(a, b, reduction=reduction, sample_weight=w), (x, y))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
