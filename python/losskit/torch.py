@@ -369,7 +369,8 @@ class _Fused(torch.autograd.Function):
 
 # Every generated loss by name, for the operators, which receive names and options as text.
 _LOSSES: dict[str, _Loss] = {}
-_LITERALS = (bool, int, str, type(None))
+# Exact types whose repr is a literal (numpy's float64 is a float whose repr is not).
+_LITERALS = (bool, int, float, str, type(None))
 
 
 def _options_text(options: dict[str, Any]) -> str | None:
@@ -379,7 +380,7 @@ def _options_text(options: dict[str, Any]) -> str | None:
     for value in options.values():
         items = value if isinstance(value, (tuple, list)) else (value,)
         for item in items:
-            if not (isinstance(item, _LITERALS) or (isinstance(item, float) and math.isfinite(item))):
+            if type(item) not in _LITERALS or (type(item) is float and not math.isfinite(item)):
                 return None
     return repr(options)
 

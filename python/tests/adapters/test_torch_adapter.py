@@ -423,6 +423,9 @@ def test_errors_are_clear():
     assert meta.device.type == "meta" and meta.shape == (2, 3)
     with pytest.raises(ValueError, match="input is on device 'meta'.*CPU"):
         lt.huber_loss(torch.zeros(3, device="meta"), y, delta=np.float32(1.0))
+    x = torch.tensor([0.5, 3.0, -1.0], dtype=torch.float64, requires_grad=True)
+    for delta in (np.float64(1.5), np.float32(1.5), 1.5):  # numpy scalars: eagerly, the same values
+        torch.testing.assert_close(lt.huber_loss(x, y.double(), delta=delta), F.huber_loss(x, y.double(), delta=1.5))
     for dtype in (torch.int64, torch.complex64):
         with pytest.raises(TypeError, match=f"input must be a floating-point tensor .*, got {dtype}"):
             lt.mse_loss(torch.zeros(3, dtype=dtype), y)
