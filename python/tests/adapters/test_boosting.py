@@ -1,6 +1,8 @@
 """losskit.xgboost and losskit.lightgbm against the boosters' own built-in objectives: the same
 trees and predictions for a few rounds, with and without sample weights; start scores against
-the boosters' own estimates, closed forms and scipy; metrics against numpy formulas."""
+the boosters' own estimates, closed forms and scipy; metrics against numpy formulas and, beside
+built-in objectives, against the boosters' own metrics; the LightGBM start score carried
+through training; the scikit-learn scorers on the boosters' classifiers."""
 from __future__ import annotations
 
 import math

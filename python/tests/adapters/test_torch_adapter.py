@@ -1,7 +1,10 @@
 """losskit.torch against torch autograd: gradcheck for every loss and reduction, values and
 gradients equal to torch.nn.functional, grad_output honoured, clear errors, the extension point
-for extra differentiable inputs, and a small model trained to the same parameters as with
-PyTorch's own loss. Whole file: a few seconds."""
+for extra differentiable inputs, a small model trained to the same parameters as with
+PyTorch's own loss; and the registered operators: fake shapes equal to real ones, torch.func
+and torch.compile (one training step per kind, the aot_eager backend) against PyTorch's
+losses, half precision against float32 rounded, target gradients and double backward against
+PyTorch and finite differences. Whole file: about 40 s, a quarter of it compiling."""
 from __future__ import annotations
 
 import inspect
