@@ -1,11 +1,10 @@
 """LightGBM custom objectives and metrics from any loss in the LossKit catalogue.
 
     >>> import lightgbm as lgb, losskit.lightgbm as lkl                    # doctest: +SKIP
-    >>> start = lkl.init_score("huber_loss", y, delta=2.0)
-    >>> data = lgb.Dataset(X, y, weight=w, init_score=np.full(len(y), start))
+    >>> start = lkl.StartScore("huber_loss", y, w, delta=2.0)
     >>> booster = lgb.train({"objective": lkl.objective("huber_loss", delta=2.0), "metric": "None"},
-    ...                     data, 20, feval=lkl.metric("huber_loss", delta=2.0))
-    >>> margin = booster.predict(X_new, raw_score=True) + start
+    ...                     start.dataset(X, y, weight=w), 20, feval=lkl.metric("huber_loss", delta=2.0))
+    >>> margin = start.predict(booster, X_new)         # raw_score + the start
 
 The same objective object also goes to the scikit-learn estimators
 (`LGBMRegressor(objective=obj)`, `LGBMClassifier(objective=obj)`).
@@ -19,9 +18,9 @@ Calling conventions (LightGBM 4.7):
 
 LightGBM does not weight a custom objective's gradients: these objectives multiply by the
 sample weights themselves. With a custom objective it starts from 0 (boost_from_average is
-ignored) and its predictions never include the init score: pass `init_score=` to the Dataset
-(or to `fit`) as an array of shape (n,) or (n, K), and add the same start to `raw_score`
-predictions. A LGBMClassifier with a custom objective predicts raw scores.
+ignored) and its predictions never include the init score: `StartScore` carries it, building
+Datasets with `init_score=` and adding the start back to `raw_score` predictions. A
+LGBMClassifier with a custom objective predicts raw scores (without the start).
 
 `hessian='booster'` uses LightGBM's built-in conventions where they differ from the exact
 Hessian: w (1 unweighted) for l1_loss, quantile_loss, mape_loss and huber_loss (LightGBM's
@@ -37,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from ._internal.boosting import LIGHTGBM_HESSIAN, BoundLoss, init_score
+from ._internal.boosting import LIGHTGBM_HESSIAN, LIGHTGBM_LINKS, BoundLoss, calling_frame, init_score, margins
 
-__all__ = ["objective", "metric", "init_score"]
+__all__ = ["objective", "metric", "init_score", "StartScore"]
 
 
 def _unpack(preds: Any, data: Any, weight: Any) -> tuple[Any, Any, Any]:
@@ -61,17 +60,76 @@ class Objective:
         return self.loss.gradients(margin, label, w)
 
 
+def _margins(preds: Any) -> Any:
+    """The raw scores behind what LightGBM handed a custom metric: with a built-in objective it
+    passes transformed predictions (probabilities, means), which are turned back into raw
+    scores by that objective's link; with a custom objective, or outside training, `preds`."""
+    import lightgbm
+    frame = calling_frame(lightgbm.Booster, "__inner_eval")
+    if frame is None:
+        return preds
+    params = frame.f_locals["self"].params
+    objective = params.get("objective", "regression")
+    if callable(objective):
+        return preds
+    return margins(preds, str(objective).lower(), LIGHTGBM_LINKS,
+                   float(params.get("sigmoid", 1.0)) if objective == "binary" else 1.0)
+
+
 class Metric:
     """A LightGBM custom metric, the weighted mean loss Σ w·l / Σ w on raw scores: native
     `feval=m` calls `m(preds, eval_data)`, scikit-learn `eval_metric=m` calls
-    `m(y_true, y_pred, weight)`; both return `(name, value, False)` (lower is better)."""
+    `m(y_true, y_pred, weight)`; both return `(name, value, False)` (lower is better).
+
+    LightGBM passes raw scores when the objective is custom, and the built-in objective's
+    predictions (probabilities for binary, cross_entropy and multiclass, means for poisson,
+    gamma, tweedie) otherwise: the metric reads the training booster's objective and turns
+    them back into raw scores (`LIGHTGBM_LINKS`), raising ValueError for objectives whose output
+    cannot be (multiclassova, cross_entropy_lambda)."""
 
     def __init__(self, loss: BoundLoss) -> None:
         self.loss = loss
 
     def __call__(self, preds: Any, data: Any, weight: Any = None) -> tuple[str, float, bool]:
         margin, label, w = _unpack(preds, data, weight)
-        return self.loss.name, self.loss.mean_loss(margin, label, w), False
+        return self.loss.name, self.loss.mean_loss(_margins(margin), label, w), False
+
+
+class StartScore:
+    """A loss's optimal constant start score (`init_score`), carried through LightGBM training
+    and prediction, which with a custom objective never include it by themselves:
+
+        >>> start = lkl.StartScore("poisson_nll_loss", y, w)                  # doctest: +SKIP
+        >>> booster = lgb.train({"objective": lkl.objective("poisson_nll_loss")},
+        ...                     start.dataset(X, y, weight=w), 20,
+        ...                     valid_sets=[start.dataset(X_val, y_val)])
+        >>> margin = start.predict(booster, X_new)         # raw score + start: the log-mean
+
+    The scikit-learn estimators take it as `fit(X, y, init_score=start.init_score(len(y)))`
+    (and `eval_init_score=[start.init_score(len(y_val))]`), and `start.predict(model, X)`.
+    `value` is a float, or a (K,) array for cross_entropy (K classes) or a T-output model;
+    `__init__` takes `init_score`'s arguments. It holds only numbers, so it pickles."""
+
+    def __init__(self, name: str, y: Any, sample_weight: Any = None, *, classes: int | None = None,
+                 **params: Any) -> None:
+        self.value = init_score(name, y, sample_weight, classes=classes, **params)
+
+    def init_score(self, rows: int) -> np.ndarray:
+        """The start score for `rows` rows, shaped as LightGBM's init_score: (rows,) or (rows, K)."""
+        if np.ndim(self.value):
+            return np.tile(np.asarray(self.value, dtype=np.float64), (rows, 1))
+        return np.full(rows, float(self.value))
+
+    def dataset(self, data: Any, label: Any = None, **kwargs: Any) -> Any:
+        """`lightgbm.Dataset(data, label, init_score=<the start>, **kwargs)`."""
+        import lightgbm
+        rows = data.shape[0] if hasattr(data, "shape") else len(data)
+        return lightgbm.Dataset(data, label, init_score=self.init_score(rows), **kwargs)
+
+    def predict(self, model: Any, X: Any, **kwargs: Any) -> np.ndarray:
+        """The margin: `model.predict(X, raw_score=True, **kwargs)` plus the start, for a Booster
+        or a scikit-learn estimator (apply the loss's inverse link for probabilities or means)."""
+        return np.asarray(model.predict(X, raw_score=True, **kwargs)) + self.value
 
 
 def objective(name: str, hessian: str = "exact", **params: Any) -> Objective:

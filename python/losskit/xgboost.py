@@ -36,11 +36,12 @@ Scale: LossKit's losses are the textbook ones, so `mse_loss` is (x - y)², twice
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 
-from ._internal.boosting import XGBOOST_HESSIAN, BoundLoss, init_score
+from ._internal.boosting import XGBOOST_HESSIAN, XGBOOST_LINKS, BoundLoss, calling_frame, init_score, margins
 
 __all__ = ["objective", "metric", "init_score"]
 
@@ -62,11 +63,29 @@ class Objective:
         return self.loss.gradients(data, predt, sample_weight)
 
 
+def _margins(predt: Any) -> Any:
+    """The margins behind what XGBoost handed a custom metric: with a built-in objective it
+    passes transformed predictions (probabilities, means), which are turned back into margins
+    by that objective's link; with a custom objective, or outside training, `predt` itself."""
+    import xgboost
+    frame = calling_frame(xgboost.Booster, "eval_set")
+    if frame is None or frame.f_locals.get("output_margin", True):
+        return predt
+    config = json.loads(frame.f_locals["self"].save_config())
+    return margins(predt, config["learner"]["objective"]["name"], XGBOOST_LINKS)
+
+
 class Metric:
-    """An XGBoost custom metric, the weighted mean loss Σ w·l / Σ w on raw margins (what XGBoost
-    passes when the objective is custom). Native `custom_metric=m`: `m(predt, dtrain)` returns
-    `(name, value)`; scikit-learn `eval_metric=m`: `m(y_true, y_pred, *, sample_weight=None)`
-    returns the value and XGBoost takes the name from `m.__name__`. Lower is better."""
+    """An XGBoost custom metric, the weighted mean loss Σ w·l / Σ w on margins. Native
+    `custom_metric=m`: `m(predt, dtrain)` returns `(name, value)`; scikit-learn
+    `eval_metric=m`: `m(y_true, y_pred, *, sample_weight=None)` returns the value and XGBoost
+    takes the name from `m.__name__`. Lower is better.
+
+    XGBoost passes raw margins when the objective is custom, and the built-in objective's
+    predictions (probabilities for binary:logistic and multi:softprob, means for count:poisson,
+    reg:gamma, reg:tweedie) otherwise: the metric reads the training booster's objective and
+    turns them back into margins (`XGBOOST_LINKS`), raising ValueError for objectives whose
+    output cannot be (binary:hinge, multi:softmax)."""
 
     def __init__(self, loss: BoundLoss) -> None:
         self.loss = loss
@@ -74,8 +93,8 @@ class Metric:
 
     def __call__(self, predt: Any, data: Any, *, sample_weight: Any = None) -> Any:
         if _is_dmatrix(data):
-            return self.__name__, self.loss.mean_loss(predt, data.get_label(), data.get_weight())
-        return self.loss.mean_loss(data, predt, sample_weight)
+            return self.__name__, self.loss.mean_loss(_margins(predt), data.get_label(), data.get_weight())
+        return self.loss.mean_loss(_margins(data), predt, sample_weight)
 
 
 def objective(name: str, hessian: str = "exact", **params: Any) -> Objective:

@@ -272,3 +272,67 @@ def _minimise(loss: BoundLoss, y: np.ndarray, w: np.ndarray, *, positive: bool) 
             return c_next
         c = c_next
     return c
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics beside a built-in objective
+# ---------------------------------------------------------------------------------------------
+
+# What a booster's built-in objective does to its margins before a custom metric sees them
+# (both boosters pass transformed predictions to a custom metric unless the objective is
+# custom): 'identity', 'logistic' (σ), 'softmax' (per row) or 'exp'. Objectives missing here
+# (XGBoost's binary:hinge and multi:softmax, which output classes; LightGBM's multiclassova and
+# cross_entropy_lambda) have no inverse a metric can apply.
+XGBOOST_LINKS = {
+    **dict.fromkeys(("reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror",
+                     "reg:quantileerror", "reg:linear", "binary:logitraw", "rank:pairwise", "rank:ndcg",
+                     "rank:map"), "identity"),
+    **dict.fromkeys(("binary:logistic", "reg:logistic"), "logistic"),
+    "multi:softprob": "softmax",
+    **dict.fromkeys(("count:poisson", "reg:gamma", "reg:tweedie", "survival:cox", "survival:aft"), "exp"),
+}
+LIGHTGBM_LINKS = {
+    **dict.fromkeys(("none", "custom", "regression", "regression_l2", "l2", "mean_squared_error", "mse",
+                     "l2_root", "root_mean_squared_error", "rmse", "regression_l1", "l1",
+                     "mean_absolute_error", "mae", "huber", "fair", "quantile", "mape",
+                     "mean_absolute_percentage_error", "lambdarank", "rank_xendcg", "xendcg", "xe_ndcg",
+                     "xe_ndcg_mart", "xendcg_mart"), "identity"),
+    **dict.fromkeys(("binary", "cross_entropy", "xentropy"), "logistic"),
+    **dict.fromkeys(("multiclass", "softmax"), "softmax"),
+    **dict.fromkeys(("poisson", "gamma", "tweedie"), "exp"),
+}
+
+
+def calling_frame(booster_type: type, method: str) -> Any:
+    """The frame of `booster_type.<method>` that (indirectly) called the running metric, or
+    None when no booster is evaluating (a metric called by hand). The boosters hand a custom
+    metric neither themselves nor their objective, so this is the only way a metric can know
+    whether it receives margins or the built-in objective's transformed predictions."""
+    import sys
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == method and isinstance(frame.f_locals.get("self"), booster_type):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def margins(predictions: Any, objective: str, links: Mapping[str, str], scale: float = 1.0) -> np.ndarray:
+    """The margins behind a built-in objective's transformed predictions (σ⁻¹ divided by the
+    objective's sigmoid `scale`, log of softmax probabilities, i.e. logits up to a constant
+    per row, or log), as float64. Probabilities are clipped to [1e-16, 1 - 1e-16] first (the
+    boosters' own logloss clips there); an objective without an inverse raises ValueError."""
+    link = links.get(objective)
+    if link is None:
+        raise ValueError(f"metric: the booster's built-in objective {objective!r} hands a custom metric "
+                         f"predictions LossKit cannot turn back into margins; use a LossKit objective "
+                         f"or one of {', '.join(sorted(links))}")
+    p = np.asarray(predictions, dtype=np.float64)
+    if link == "logistic":
+        p = np.clip(p, 1e-16, 1.0 - 1e-16)
+        return (np.log(p) - np.log1p(-p)) / scale
+    if link == "softmax":
+        return np.log(np.maximum(p, 1e-300))
+    if link == "exp":
+        return np.log(p)
+    return p

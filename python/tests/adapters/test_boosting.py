@@ -1,6 +1,8 @@
 """losskit.xgboost and losskit.lightgbm against the boosters' own built-in objectives: the same
 trees and predictions for a few rounds, with and without sample weights; start scores against
-the boosters' own estimates, closed forms and scipy; metrics against numpy formulas."""
+the boosters' own estimates, closed forms and scipy; metrics against numpy formulas and, beside
+built-in objectives, against the boosters' own metrics; the LightGBM start score carried
+through training; the scikit-learn scorers on the boosters' classifiers."""
 from __future__ import annotations
 
 import math
@@ -428,3 +430,139 @@ def test_focal_objective_learns_an_imbalanced_problem():
     losses = history["train"]["sigmoid_focal_loss"]
     assert losses[-1] < 0.5 * losses[0]
     assert average_precision_score(y, booster.predict(dtrain, output_margin=True)) > 0.6
+
+
+# ---------------------------------------------------------------------------------------------
+# LossKit metrics beside built-in objectives, the start score, the scikit-learn scorers
+# ---------------------------------------------------------------------------------------------
+
+def lgamma1(y: np.ndarray) -> np.ndarray:
+    return np.array([math.lgamma(v + 1.0) for v in y])
+
+
+# (built-in objective and its parameters, LossKit metric, task, the built-in metric, the built-in
+# metric minus the LossKit one as a function of (y, w)).
+XGB_BESIDE = [
+    pytest.param({"objective": "binary:logistic"}, "binary_cross_entropy_with_logits", "binary", "logloss",
+                 lambda y, w: 0.0, id="logistic"),
+    pytest.param({"objective": "multi:softprob", "num_class": 3}, "cross_entropy", "multiclass", "mlogloss",
+                 lambda y, w: 0.0, id="softprob"),
+    pytest.param({"objective": "count:poisson"}, "poisson_nll_loss", "count", "poisson-nloglik",
+                 lambda y, w: np.average(lgamma1(y), weights=w), id="poisson"),
+]
+
+
+@pytest.mark.parametrize("builtin, name, task, reference, offset", XGB_BESIDE)
+def test_xgboost_metric_beside_a_builtin_objective_is_the_builtin_metric(builtin, name, task, reference, offset):
+    """XGBoost hands a custom metric the built-in objective's probabilities or means: the
+    LossKit metric turns them back into margins and agrees with XGBoost's own metric."""
+    X, y, w = data(task)
+    train = xgb.DMatrix(X, y, weight=w)
+    history: dict = {}
+    xgb.train({**XGB_TREE, **builtin, "eval_metric": reference}, train, ROUNDS, evals=[(train, "train")],
+              custom_metric=lkx.metric(name), evals_result=history, verbose_eval=False)
+    ours, theirs = history["train"][name], history["train"][reference]
+    np.testing.assert_allclose(np.array(ours) + offset(y, w), theirs, rtol=2e-5)
+    # The scikit-learn form, through the estimator's eval_metric.
+    model_type = xgb.XGBClassifier if task != "count" else xgb.XGBRegressor
+    model = model_type(n_estimators=ROUNDS, eval_metric=lkx.metric(name), **XGB_TREE,
+                       **{k: v for k, v in builtin.items() if k != "num_class"})
+    model.fit(X, y, sample_weight=w, eval_set=[(X, y)], sample_weight_eval_set=[w], verbose=False)
+    np.testing.assert_allclose(model.evals_result()["validation_0"][name], ours, rtol=1e-6)
+
+
+def test_xgboost_metric_refuses_a_builtin_objective_it_cannot_invert():
+    X, y, w = data("binary")
+    train = xgb.DMatrix(X, y)
+    with pytest.raises(ValueError, match="'binary:hinge'"):
+        xgb.train({**XGB_TREE, "objective": "binary:hinge"}, train, 1, evals=[(train, "train")],
+                  custom_metric=lkx.metric("binary_cross_entropy_with_logits"), verbose_eval=False)
+
+
+LGB_BESIDE = [
+    pytest.param({"objective": "binary"}, "binary_cross_entropy_with_logits", "binary", "binary_logloss",
+                 lambda y, w: 0.0, id="binary"),
+    pytest.param({"objective": "binary", "sigmoid": 2.0}, "binary_cross_entropy_with_logits", "binary",
+                 None, None, id="binary-sigmoid"),
+    pytest.param({"objective": "multiclass", "num_class": 3}, "cross_entropy", "multiclass", "multi_logloss",
+                 lambda y, w: 0.0, id="multiclass"),
+    pytest.param({"objective": "poisson"}, "poisson_nll_loss", "count", "poisson", lambda y, w: 0.0, id="poisson"),
+]
+
+
+@pytest.mark.parametrize("builtin, name, task, reference, offset", LGB_BESIDE)
+def test_lightgbm_metric_beside_a_builtin_objective_is_the_builtin_metric(builtin, name, task, reference, offset):
+    X, y, w = data(task)
+    train = lgb.Dataset(X, y, weight=w)
+    history: dict = {}
+    booster = lgb.train({**LGB_TREE, **builtin, "metric": reference or "None"}, train, ROUNDS,
+                        valid_sets=[train], valid_names=["train"], feval=lkl.metric(name),
+                        callbacks=[lgb.record_evaluation(history)])
+    ours = history["train"][name]
+    if reference is not None:
+        np.testing.assert_allclose(np.array(ours) + offset(y, w), history["train"][reference], rtol=1e-6)
+    # Against the booster's own margins, which LossKit's metric takes directly.
+    # (With sigmoid=2 LightGBM's probability is σ(2·score): the raw score is logit(p)/2.)
+    assert ours[-1] == pytest.approx(lkl.metric(name)(y, booster.predict(X, raw_score=True), w)[1], rel=1e-6)
+
+
+def test_lightgbm_metric_refuses_a_builtin_objective_it_cannot_invert():
+    X, y, _ = data("multiclass")
+    train = lgb.Dataset(X, y)
+    with pytest.raises(ValueError, match="'multiclassova'"):
+        lgb.train({**LGB_TREE, "objective": "multiclassova", "num_class": 3, "metric": "None"}, train, 1,
+                  valid_sets=[train], feval=lkl.metric("cross_entropy"))
+
+
+def test_lightgbm_start_score_is_carried_through_training_and_prediction():
+    """With the start score carried, a LossKit Poisson objective (booster Hessian) trains
+    LightGBM's built-in poisson model, whose boost-from-average start is log of the weighted
+    mean: the same trees and the same predictions, natively and through LGBMRegressor."""
+    import pickle
+    X, y, w = data("count")
+    start = lkl.StartScore("poisson_nll_loss", y, w)
+    assert start.value == pytest.approx(math.log(np.average(y, weights=w)), rel=1e-12)
+    assert pickle.loads(pickle.dumps(start)).value == start.value
+    reference = lgb.train({**LGB_TREE, "objective": "poisson"}, lgb.Dataset(X, y, weight=w), ROUNDS)
+    custom = lgb.train({**LGB_TREE, "objective": lkl.objective("poisson_nll_loss", hessian="booster")},
+                       start.dataset(X, y, weight=w), ROUNDS)
+    assert lgb_splits(custom) == lgb_splits(reference)
+    np.testing.assert_allclose(np.exp(start.predict(custom, X)), reference.predict(X), rtol=1e-5)
+    model = lgb.LGBMRegressor(n_estimators=ROUNDS, objective=lkl.objective("poisson_nll_loss", hessian="booster"),
+                              **LGB_TREE).fit(X, y, sample_weight=w, init_score=start.init_score(N))
+    np.testing.assert_allclose(np.exp(start.predict(model, X)), reference.predict(X), rtol=1e-5)
+    # Multiclass: one start per class, tiled to (n, K).
+    X, y, w = data("multiclass")
+    start = lkl.StartScore("cross_entropy", y, w)
+    assert start.init_score(2).shape == (2, 3)
+    reference = lgb.train({**LGB_TREE, "objective": "multiclass", "num_class": 3}, lgb.Dataset(X, y, weight=w), ROUNDS)
+    custom = lgb.train({**LGB_TREE, "num_class": 3, "objective": lkl.objective("cross_entropy", hessian="booster")},
+                       start.dataset(X, y, weight=w), ROUNDS)
+    np.testing.assert_allclose(softmax(start.predict(custom, X), axis=1), reference.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_sklearn_scorers_on_boosted_classifiers():
+    """XGBClassifier has no decision_function: the logits scorers use its output margin. With a
+    LossKit objective, LGBMClassifier.predict_proba gives raw scores: the probability scorer
+    turns them into probabilities."""
+    from sklearn.metrics import log_loss
+
+    import losskit.sklearn as lks
+    X, y, _ = data("binary")
+    y = y.astype(np.int64)  # class indices, as cross_entropy takes them
+    model = xgb.XGBClassifier(n_estimators=ROUNDS, **XGB_TREE).fit(X, y)
+    expected = log_loss(y, model.predict_proba(X)[:, 1])
+    for name in ("binary_cross_entropy_with_logits", "cross_entropy", "binary_cross_entropy"):
+        assert lks.scorer(name)(model, X, y) == pytest.approx(-expected, rel=1e-6), name
+    X, y, _ = data("multiclass")
+    y = y.astype(np.int64)
+    model = xgb.XGBClassifier(n_estimators=ROUNDS, **XGB_TREE).fit(X, y)
+    assert lks.scorer("cross_entropy")(model, X, y) == pytest.approx(-log_loss(y, model.predict_proba(X)), rel=1e-6)
+
+    X, y, _ = data("binary")
+    model = lgb.LGBMClassifier(n_estimators=ROUNDS, objective=lkl.objective("binary_cross_entropy_with_logits"),
+                               **LGB_TREE).fit(X, y)
+    p = expit(model.predict(X, raw_score=True))
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+    assert lks.scorer("binary_cross_entropy")(model, X, y) == pytest.approx(-expected, rel=1e-9)
+    assert lks.scorer("binary_cross_entropy_with_logits")(model, X, y) == pytest.approx(-expected, rel=1e-9)

@@ -79,3 +79,70 @@ def test_multiclass_scorer_is_the_negated_log_loss():
         scores = cross_val_score(model, X, y, cv=CV, scoring=lks.scorer("cross_entropy", label_smoothing=0.0))
         expected = by_hand(model, X, y, lambda m, Xt, yt: log_loss(yt, m.predict_proba(Xt), labels=m.classes_))
     np.testing.assert_allclose(scores, -expected, rtol=1e-9)
+
+
+def test_log_link_scorer_scores_the_log_of_the_predicted_mean():
+    """PoissonRegressor predicts the mean μ; poisson_nll_loss (log_input=True) takes log μ. The
+    score is -mean(μ - y·log μ), which is the mean Poisson deviance up to terms free of μ."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import PoissonRegressor
+    from sklearn.metrics import mean_poisson_deviance
+    X, y = load_diabetes(return_X_y=True)
+    model = PoissonRegressor(alpha=1e-3, max_iter=300).fit(X, y)
+    mu = model.predict(X)
+    expected = np.mean(mu - y * np.log(mu))
+    assert lks.scorer("poisson_nll_loss")(model, X, y) == pytest.approx(-expected, rel=1e-12)
+    assert lks.metric("poisson_nll_loss")(y, mu) == pytest.approx(expected, rel=1e-12)
+    assert 2 * (expected - np.mean(y - y * np.log(y))) == pytest.approx(mean_poisson_deviance(y, mu), rel=1e-9)
+    with pytest.raises(ValueError, match="y_pred: .*positive"):
+        lks.metric("gamma_loss")(y, np.concatenate([mu[:-1], [0.0]]))
+
+
+def test_tweedie_grid_search_picks_the_alpha_of_the_tweedie_deviance():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import TweedieRegressor
+    from sklearn.metrics import make_scorer, mean_tweedie_deviance
+    from sklearn.model_selection import GridSearchCV
+    X, y = load_diabetes(return_X_y=True)
+    grid = {"alpha": [0.001, 0.01, 0.1, 1.0, 10.0]}
+    model = TweedieRegressor(power=1.5, link="log", max_iter=300)
+    deviance = make_scorer(mean_tweedie_deviance, power=1.5, greater_is_better=False)
+    ours = GridSearchCV(model, grid, cv=CV, scoring=lks.scorer("tweedie_loss", power=1.5)).fit(X, y)
+    theirs = GridSearchCV(model, grid, cv=CV, scoring=deviance).fit(X, y)
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_array_equal(ours.cv_results_["rank_test_score"], theirs.cv_results_["rank_test_score"])
+
+
+def test_scorers_and_metrics_pickle_into_joblib_and_process_workers(tmp_path):
+    import pickle
+
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+    X, y = make_regression(n_samples=60, n_features=3, noise=10.0, random_state=1)
+    huber_scorer, huber_metric = lks.scorer("huber_loss", delta=0.5), lks.metric("huber_loss", delta=0.5)
+    model = Ridge().fit(X, y)
+    assert pickle.loads(pickle.dumps(huber_scorer))(model, X, y) == huber_scorer(model, X, y)
+    assert pickle.loads(pickle.dumps(huber_metric))(y, model.predict(X)) == huber_metric(y, model.predict(X))
+    search = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=CV, scoring=huber_scorer).fit(X, y)
+    joblib.dump(search, tmp_path / "search.joblib")
+    assert joblib.load(tmp_path / "search.joblib").best_params_ == search.best_params_
+    # A process pool pickles with plain pickle, as joblib's multiprocessing backend does (spawned,
+    # not forked: the suite's other tests leave threads behind).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert pool.submit(huber_scorer, model, X, y).result() == huber_scorer(model, X, y)
+        assert pool.submit(huber_metric, y, model.predict(X)).result() == huber_metric(y, model.predict(X))
+
+
+def test_hinge_scorer_takes_zero_one_labels_as_sklearn_does():
+    from sklearn.metrics import hinge_loss
+    from sklearn.svm import LinearSVC
+    X, y = make_classification(n_samples=120, n_features=5, flip_y=0.2, random_state=0)
+    assert set(np.unique(y)) == {0, 1}
+    model = LinearSVC(C=0.5).fit(X, y)
+    expected = hinge_loss(y, model.decision_function(X))
+    assert expected > 0
+    assert lks.scorer("hinge_loss")(model, X, y) == pytest.approx(-expected, rel=1e-12)
+    assert lks.metric("hinge_loss")(y, model.decision_function(X)) == pytest.approx(expected, rel=1e-12)
+    assert lks.metric("hinge_loss")(2 * y - 1, model.decision_function(X)) == pytest.approx(expected, rel=1e-12)

@@ -1,7 +1,10 @@
 """losskit.torch against torch autograd: gradcheck for every loss and reduction, values and
 gradients equal to torch.nn.functional, grad_output honoured, clear errors, the extension point
-for extra differentiable inputs, and a small model trained to the same parameters as with
-PyTorch's own loss. Whole file: a few seconds."""
+for extra differentiable inputs, a small model trained to the same parameters as with
+PyTorch's own loss; and the registered operators: fake shapes equal to real ones, torch.func
+and torch.compile (one training step per kind, the aot_eager backend) against PyTorch's
+losses, half precision against float32 rounded, target gradients and double backward against
+PyTorch and finite differences. Whole file: about 40 s, a quarter of it compiling."""
 from __future__ import annotations
 
 import inspect
@@ -369,8 +372,8 @@ def test_coupled_losses_refuse_a_non_uniform_grad_output():
         (losses * torch.arange(6.0, dtype=torch.float64)).sum().backward()
 
 
-@pytest.mark.parametrize("name, argument", [("kl_div", "target"), ("cosine_embedding_loss", "target"),
-                                            ("gaussian_nll_loss", "target"), ("multilabel_soft_margin_loss", "target")])
+@pytest.mark.parametrize("name, argument", [("jensen_shannon_divergence", "target"), ("cosine_embedding_loss", "target"),
+                                            ("poisson_nll_loss", "target"), ("multilabel_soft_margin_loss", "target")])
 def test_arguments_losskit_does_not_differentiate_are_refused(name, argument):
     c = case(name, torch.float64)
     c.data[argument] = c.data[argument].clone().requires_grad_()
@@ -417,26 +420,32 @@ def test_non_contiguous_input_is_handled():
 
 def test_errors_are_clear():
     y = torch.zeros(3)
+    # Meta tensors get the loss's shape from the operator's fake implementation; the legacy
+    # path (a parameter that is not a plain literal) computes on the CPU only.
+    meta = lt.mse_loss(torch.zeros(2, 3, device="meta"), torch.zeros(2, 3, device="meta"), reduction="none")
+    assert meta.device.type == "meta" and meta.shape == (2, 3)
     with pytest.raises(ValueError, match="input is on device 'meta'.*CPU"):
-        lt.mse_loss(torch.zeros(3, device="meta"), y)
-    with pytest.raises(ValueError, match="target is on device 'meta'"):
-        lt.mse_loss(torch.zeros(3), torch.zeros(3, device="meta"))
-    for dtype in (torch.float16, torch.bfloat16, torch.int64):
-        with pytest.raises(TypeError, match=f"input must be float32 or float64, got {dtype}"):
+        lt.huber_loss(torch.zeros(3, device="meta"), y, delta=np.float32(1.0))
+    x = torch.tensor([0.5, 3.0, -1.0], dtype=torch.float64, requires_grad=True)
+    for delta in (np.float64(1.5), np.float32(1.5), 1.5):  # numpy scalars: eagerly, the same values
+        torch.testing.assert_close(lt.huber_loss(x, y.double(), delta=delta), F.huber_loss(x, y.double(), delta=1.5))
+    for dtype in (torch.int64, torch.complex64):
+        with pytest.raises(TypeError, match=f"input must be a floating-point tensor .*, got {dtype}"):
             lt.mse_loss(torch.zeros(3, dtype=dtype), y)
-    with pytest.raises(TypeError, match="target has unsupported dtype torch.bfloat16"):
-        lt.mse_loss(torch.zeros(3), torch.zeros(3, dtype=torch.bfloat16))
+    with pytest.raises(TypeError, match="target has unsupported dtype torch.complex64"):
+        lt.mse_loss(torch.zeros(3), torch.zeros(3, dtype=torch.complex64))
     with pytest.raises(TypeError, match="input must be a torch.Tensor"):
         lt.mse_loss(np.zeros(3), y)
     with pytest.raises(ValueError, match="target requires grad.*only input"):
-        lt.mse_loss(torch.zeros(3), torch.zeros(3, requires_grad=True))
+        lt.poisson_nll_loss(torch.zeros(3), torch.zeros(3, requires_grad=True))
     with pytest.raises(ValueError, match="PyTorch's weight argument is not supported"):
         lt.huber_loss(torch.zeros(3), y, weight=torch.ones(3))
     with pytest.raises(ValueError, match="reduction"):
         lt.mse_loss(torch.zeros(3), y, reduction="batchmean")
-    x = torch.zeros(3, dtype=torch.float64, requires_grad=True)
-    with pytest.raises(RuntimeError, match="double backward .* hess=True"):
-        torch.autograd.grad(lt.mse_loss(x, torch.ones(3, dtype=torch.float64)), x, create_graph=True)
+    x = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(lt.cross_entropy(x, torch.tensor([0, 1, 2])), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="double backward is supported for elementwise losses only.*hess=True"):
+        g.sum().backward()
 
 
 # --- the extension point -----------------------------------------------------------------
@@ -493,3 +502,214 @@ def test_training_a_regression_in_float32_matches_pytorchs_loss():
     theirs, _ = train(lambda p, t: F.huber_loss(p, t, delta=0.5), features, targets)
     for a, b in zip(ours, theirs):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+# --- registered operators: torch.func, torch.compile, half precision, second derivatives ----
+
+def operator_arguments(name: str, c: Case, reduction: str) -> tuple[str, str, str, list[torch.Tensor]]:
+    """(name, options, names, tensors) of the `losskit::fused` call `lt.<name>` makes for a case."""
+    function = getattr(lt, name)
+    bound = function.__signature__.bind(**c.direct_leaves(), **c.data, reduction=reduction)
+    bound.apply_defaults()
+    tensors = {n: v for n, v in bound.arguments.items() if isinstance(v, torch.Tensor)}
+    options = {n: v for n, v in bound.arguments.items() if n not in tensors}
+    options = {n: v for n, v in options.items() if v is not function.__signature__.parameters[n].default
+               or n in inspect.signature(getattr(lk, name)).parameters}
+    return name, repr(options), ",".join(tensors), list(tensors.values())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", [e["name"] for e in lk.catalogue()])
+def test_fake_shapes_are_the_real_ones(name, reduction):
+    """What torch.compile sees (the fake implementation) is what the operator returns."""
+    if reduction == "none" and name in lt.GRADIENTS:
+        pytest.skip("runs eagerly (its parameter derivatives exist only summed), never through the operator")
+    c = case(name, torch.float64)
+    arguments = operator_arguments(name, c, reduction)
+    wanted = [t.is_floating_point() and n in lt._LOSSES[name].gradients.inputs
+              for n, t in zip(arguments[2].split(","), arguments[3])]
+    real = torch.ops.losskit.fused(*arguments, wanted)
+    fake = lt._fused_shapes(*arguments, wanted)
+    assert [(t.shape, t.dtype) for t in fake] == [(t.shape, t.dtype) for t in real]
+
+
+# Losses PyTorch has, with the keyword arguments of a case: elementwise, cross-entropy.
+FUNC_CASES = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy_with_logits",
+              "poisson_nll_loss", "cross_entropy"]
+
+
+@pytest.mark.parametrize("name", FUNC_CASES)
+def test_torch_func_grad_vmap_and_jacrev_equal_pytorchs(name):
+    c = case(name, torch.float64)
+    x, data = c.leaves["input"].detach(), c.data
+    ours, theirs = (lambda v: getattr(lt, name)(v, **data)), (lambda v: getattr(F, name)(v, **data))
+    torch.testing.assert_close(torch.func.grad(ours)(x), torch.func.grad(theirs)(x), rtol=1e-13, atol=1e-15)
+    torch.testing.assert_close(torch.func.jacrev(ours)(x), torch.func.jacrev(theirs)(x), rtol=1e-13, atol=1e-15)
+    batch = torch.stack([x, 2 * x, -x])  # vmap over a leading batch axis of the input
+    torch.testing.assert_close(torch.vmap(ours)(batch), torch.vmap(theirs)(batch), rtol=1e-13, atol=1e-15)
+    torch.testing.assert_close(torch.vmap(torch.func.grad(ours))(batch), torch.vmap(torch.func.grad(theirs))(batch),
+                               rtol=1e-13, atol=1e-15)
+
+
+# One training step per representative kind: elementwise, cross-entropy, embedding rows.
+COMPILE_CASES = [("huber_loss", 10), ("cross_entropy", 4), ("triplet_margin_loss", 4)]
+
+
+@pytest.mark.parametrize("name, outputs", COMPILE_CASES)
+def test_compiled_training_step_has_no_graph_break_and_matches_eager(name, outputs):
+    torch._dynamo.reset()
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(16, 5, generator=generator)
+    if name == "huber_loss":
+        labels = torch.randn(16, outputs, generator=generator)
+    elif name == "cross_entropy":
+        labels = torch.randint(0, outputs, (16,), generator=generator)
+    else:
+        labels = torch.randn(2, 16, 5, generator=generator)  # positives and negatives, embedded too
+
+    def step(model, loss_fn):
+        out = model(features)
+        if name == "triplet_margin_loss":
+            return loss_fn(out, model(labels[0]), model(labels[1]), margin=0.5)
+        return loss_fn(out, labels)
+
+    grads = {}
+    for key, loss_fn, compiled in [("eager", getattr(lt, name), False), ("compiled", getattr(lt, name), True),
+                                   ("pytorch", getattr(F, name), False)]:
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, outputs))
+        run = torch.compile(step, fullgraph=True, backend="aot_eager") if compiled else step
+        loss = run(model, loss_fn)
+        loss.backward()
+        grads[key] = (loss.detach(), [p.grad for p in model.parameters()])
+    for key in ("compiled", "pytorch"):
+        torch.testing.assert_close(grads[key][0], grads["eager"][0], rtol=1e-6, atol=1e-7)
+        torch.testing.assert_close(grads[key][1], grads["eager"][1], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("name", ["mse_loss", "huber_loss", "binary_cross_entropy_with_logits", "cross_entropy"])
+def test_half_precision_is_computed_in_float32(name, dtype):
+    """Half-precision inputs give the float32 result (PyTorch's own, on the same values)
+    rounded to the input's dtype, for the value and the gradient."""
+    c = case(name, torch.float32)
+    half = {n: v.detach().to(dtype).requires_grad_() for n, v in c.leaves.items()}
+    data = {n: v.to(dtype) if v.is_floating_point() else v for n, v in c.data.items()}
+    loss = getattr(lt, name)(**half, **data, reduction="sum")
+    loss.backward()
+    single = {n: v.detach().float().requires_grad_() for n, v in half.items()}
+    expected = getattr(F, name)(**single, **{n: v.float() if v.is_floating_point() else v for n, v in data.items()},
+                                reduction="sum")
+    expected.backward()
+    assert loss.dtype == dtype and half["input"].grad.dtype == dtype
+    torch.testing.assert_close(loss, expected.to(dtype), rtol=0, atol=0)
+    torch.testing.assert_close(half["input"].grad, single["input"].grad.to(dtype), rtol=0, atol=0)
+
+
+def test_autocast_runs_the_loss_on_half_precision_activations():
+    generator = torch.Generator().manual_seed(0)
+    features, targets = torch.randn(8, 5, generator=generator), torch.randn(8, 3, generator=generator)
+    layer = torch.nn.Linear(5, 3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = layer(features)
+        loss = lt.mse_loss(out, targets)
+    assert out.dtype == torch.bfloat16 and loss.dtype == torch.bfloat16
+    loss.backward()
+    torch.testing.assert_close(loss, F.mse_loss(out.float(), targets).to(torch.bfloat16), rtol=0, atol=0)
+    assert layer.weight.grad is not None
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, options", [
+    ("mse_loss", {}), ("l1_loss", {}), ("huber_loss", {"delta": 0.7}), ("smooth_l1_loss", {"beta": 0.6}),
+    ("binary_cross_entropy_with_logits", {}),
+    ("binary_cross_entropy_with_logits", {"pos_weight": torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64)}),
+])
+def test_target_gradients_equal_pytorchs(name, options, reduction):
+    c = case(name, torch.float64)
+    grads = []
+    for function in (getattr(lt, name), getattr(F, name)):
+        x = c.leaves["input"].detach().requires_grad_()
+        y = c.data["target"].detach().clone()
+        if name == "binary_cross_entropy_with_logits":
+            y = torch.linspace(0.1, 0.9, y.numel(), dtype=torch.float64).reshape(y.shape)  # soft labels
+        y.requires_grad_()
+        loss = function(x, y, reduction=reduction, **options)
+        (loss.sum() * 3 if reduction != "none" else (loss * torch.linspace(-1, 2, loss.numel(), dtype=loss.dtype)
+                                                     .reshape(loss.shape)).sum()).backward()
+        grads.append((x.grad, y.grad))
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides the total loss:UserWarning")  # PyTorch's kl_div
+@pytest.mark.parametrize("reduction", ["batchmean", *REDUCTIONS])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_target_gradient_equals_pytorchs(reduction, log_target):
+    c = case("kl_div", torch.float64)
+    grads = []
+    for function in (lt.kl_div, F.kl_div):
+        x = c.leaves["input"].detach().log_softmax(-1).requires_grad_()
+        y = c.data["target"].detach().clone()
+        y = (y.log() if log_target else y).requires_grad_()
+        loss = function(x, y, reduction=reduction, log_target=log_target)
+        (loss * torch.linspace(-1, 2, loss.numel(), dtype=loss.dtype).reshape(loss.shape)).sum().backward()
+        grads.append((x.grad, y.grad))
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-14)
+    x = c.leaves["input"].detach().log_softmax(-1).requires_grad_()
+    w = torch.tensor([1.0, 0.0, 2.0, 0.5, 1.5], dtype=torch.float64)
+    y = c.data["target"].detach().clone().requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b: lt.kl_div(a, b, reduction=reduction, sample_weight=w), (x, y))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_target_gradients_with_weights_pass_gradcheck(reduction):
+    x, y = elementwise_case("binary_cross_entropy_with_logits", torch.float64)
+    soft = torch.rand(4, 3, dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([1.0, 0.0, 2.0, 0.5], dtype=torch.float64)
+    p = torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda a, b: lt.binary_cross_entropy_with_logits(
+        a, b, pos_weight=p, label_smoothing=0.1, reduction=reduction, sample_weight=w), (x, soft))
+    x, y = elementwise_case("huber_loss", torch.float64)
+    assert torch.autograd.gradcheck(lambda a, b: lt.huber_loss(a, b, reduction=reduction, sample_weight=w),
+                                    (x, y.clone().requires_grad_()))
+    x, y = elementwise_case("gaussian_nll_loss", torch.float64)
+    var = torch.rand(4, 1, dtype=torch.float64) + 0.5
+    if reduction != "none":  # 'none' with a broadcast var runs eagerly and differentiates the input only
+        assert torch.autograd.gradcheck(lambda a, b: lt.gaussian_nll_loss(a, b, var, reduction=reduction),
+                                        (x, y.clone().requires_grad_()))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_gradgradcheck_of_elementwise_losses(name, reduction):
+    """Double backward from LossKit's exact Hessian, against finite differences of the
+    gradient; the target too for losses of input - target."""
+    c = case(name, torch.float64)
+    x = c.leaves["input"]
+    others = {n: v.detach() for n, v in c.leaves.items() if n != "input"}
+    if reduction == "none" and name in lt.GRADIENTS:  # runs eagerly, first derivatives only
+        with pytest.raises(RuntimeError, match="double backward .* not supported"):
+            torch.autograd.gradgradcheck(lambda a: getattr(lt, name)(a, **c.data, **others, reduction=reduction), (x,))
+        return
+    if name in lt._DIFFERENCE_LOSSES and not others:
+        y = c.data["target"].clone().requires_grad_()
+        assert torch.autograd.gradgradcheck(lambda a, b: getattr(lt, name)(a, b, reduction=reduction), (x, y))
+    else:
+        assert torch.autograd.gradgradcheck(
+            lambda a: getattr(lt, name)(a, **c.data, **others, reduction=reduction), (x,))
+
+
+def test_second_derivatives_equal_pytorchs():
+    x, y = elementwise_case("binary_cross_entropy_with_logits", torch.float64)
+    hvp = []
+    for function in (lt.binary_cross_entropy_with_logits, F.binary_cross_entropy_with_logits):
+        (g,) = torch.autograd.grad(function(x, y, reduction="sum"), x, create_graph=True)
+        hvp.append(torch.autograd.grad((g * torch.arange(12.0, dtype=torch.float64).reshape(4, 3)).sum(), x)[0])
+    torch.testing.assert_close(hvp[0], hvp[1], rtol=1e-12, atol=1e-14)
+    x, y = elementwise_case("huber_loss", torch.float64)
+    y.requires_grad_()
+    second = []
+    for function in (lt.huber_loss, F.huber_loss):
+        gx, gy = torch.autograd.grad(function(x, y, delta=0.8), (x, y), create_graph=True)
+        second.append(torch.autograd.grad((gx * gx).sum() + gy.sum() * 2, (x, y)))
+    torch.testing.assert_close(second[0], second[1], rtol=1e-12, atol=1e-14)
