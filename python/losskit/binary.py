@@ -37,7 +37,8 @@ def binary_cross_entropy(input: Any, target: Any, *, weight: Any = None, reducti
     Prefer `binary_cross_entropy_with_logits` where logits are available: it needs no clamp.
 
     `weight` is PyTorch's rescaling weight (broadcast to the input; 'mean' still divides by
-    the element count); `sample_weight` gives Σ w·l / Σ w. Pass at most one.
+    the element count); `sample_weight` gives Σ w·l / Σ w. Pass at most one. Weights must be finite and >= 0: a negative or NaN one raises ValueError naming it
+    (PyTorch accepts negative weights).
     """
     return evaluate("binary_cross_entropy", input, target, reduction=reduction,
                     sample_weight=sample_weight, grad=grad, hess=hess, weight=weight)
@@ -62,7 +63,9 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, *, weight: Any = N
 
     `weight` is PyTorch's rescaling weight: broadcast to the input's shape, it multiplies each
     element's loss, and 'mean' still divides by the number of elements. `sample_weight` instead
-    gives the weighted mean Σ w·l / Σ w. Pass at most one of them.
+    gives the weighted mean Σ w·l / Σ w. Pass at most one of them. `weight`, `pos_weight` and
+    `sample_weight` must be finite and >= 0: a negative or NaN one raises ValueError naming it
+    (PyTorch accepts negative ones).
     """
     return evaluate("binary_cross_entropy_with_logits", input, target,
                     [("label_smoothing", label_smoothing)], reduction=reduction,

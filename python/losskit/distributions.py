@@ -88,18 +88,32 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, *, full: bool = False, 
     `var` must be >= 0 and finite (negative values raise ValueError, as in PyTorch) and have
     one of PyTorch's shapes: the input's shape; the input's shape without its last axis (one
     variance per row, shared along the last axis); the input's shape with one axis of size 1
-    (shared along that axis); or a scalar. `grad_params=True` appends `{"var": ∂/∂var}` with
+    (shared along that axis); or a scalar. `target` may have the input's shape or, as in
+    PyTorch, any shape that broadcasts to it (e.g. a size-1 axis where the input has more); a
+    target that would enlarge the loss beyond the input's shape raises ValueError. `grad_params=True` appends `{"var": ∂/∂var}` with
     var's shape (a float for a scalar var), summed over the elements that share a variance.
     `eps` must be > 0. 'mean' is Σ w·l / Σ w (PyTorch's mean over elements when unweighted).
     """
     x = as_input(input)
     column, to_var_shape = _variance_operand(var, x.shape)
-    result = evaluate("gaussian_nll_loss", x, target, [("full", float(check_flag(full, "full"))), ("eps", eps)],
+    result = evaluate("gaussian_nll_loss", x, _broadcast_target(target, x.shape), [("full", float(check_flag(full, "full"))), ("eps", eps)],
                       reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess,
                       column=column, column_name="var", grad_params=grad_params)
     if not grad_params:
         return result
     return result[:-1] + ({"var": to_var_shape(result[-1]["var"])},)
+
+
+def _broadcast_target(target: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """`target` broadcast to the input's shape, as PyTorch's (input - target)² broadcasts it."""
+    t = as_array(target, "target")
+    if t.shape == shape:
+        return t
+    try:
+        return np.broadcast_to(t, shape)
+    except ValueError:
+        raise ValueError(f"target: expected the input's shape {shape} or a shape that broadcasts to it, "
+                         f"got {t.shape}") from None
 
 
 def _variance_operand(var: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, Callable[[np.ndarray], Any]]:

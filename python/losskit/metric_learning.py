@@ -7,6 +7,11 @@ Conventions: names and arguments of `torch.nn.functional` (optax's for `ntxent_l
 'mean' is the weighted mean Σ s·l / Σ s over samples (0 for an empty batch); `sample_weight`
 has one weight per sample. With `grad=True` a one-input loss returns `(loss, grad)`, a
 several-input loss `(loss, (grad_1, grad_2[, grad_3]))` in argument order.
+
+Kinks (README, "Kinks"): the hinges PyTorch writes with `clamp_min` (cosine embedding, hinge
+embedding, triplet) pass their gradient at exactly 0, as PyTorch's do; the contrastive
+gradient is 0 at d = margin. NaN in any row gives NaN in its sample's loss and gradients.
+`sample_weight` must be finite and >= 0 (ValueError naming it).
 """
 from __future__ import annotations
 

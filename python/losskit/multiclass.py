@@ -54,7 +54,16 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
     and zero derivatives. If every target is ignored, 'mean' returns 0.0 with zero gradient
     (PyTorch returns NaN). A class index outside [0, C) that is not `ignore_index` raises
     IndexError. A class with zero coefficient contributes nothing even if its logit is -inf.
+    `weight` and `sample_weight` must be finite and >= 0: a negative or NaN one raises
+    ValueError naming it (PyTorch accepts negative class weights).
+
+    With probability targets there is no class index to ignore: as PyTorch, an `ignore_index`
+    >= 0 raises ValueError (a negative one, such as the default, matches no class and is
+    accepted).
     """
+    if not (type(ignore_index) is int and ignore_index < 0) and _ignores_a_class_of_probabilities(ignore_index, target):
+        raise ValueError(f"ignore_index: not supported with class-probability (float) targets, as in "
+                         f"PyTorch; got {ignore_index}. Leave it at -100, or pass class indices")
     if weight is None and sample_weight is None:
         # Plain arguments ((C,) or (N, C) exact C-contiguous float32/float64 logits, int64 class
         # indices or probabilities of the logits' dtype, an int ignore_index, a float or int
@@ -123,6 +132,13 @@ def cross_entropy(input: Any, target: Any, *, weight: Any = None, ignore_index: 
     return results(loss, None if g is None else back(g), None if h is None else back(h))
 
 
+def _ignores_a_class_of_probabilities(ignore_index: Any, target: Any) -> bool:
+    """Whether `ignore_index` names a class (>= 0) while `target` holds probabilities (floats),
+    which PyTorch refuses. Not called for a negative int (the default), so the fast path keeps
+    its speed."""
+    return as_int(ignore_index, "ignore_index") >= 0 and as_array(target, "target").dtype.kind == "f"
+
+
 def _class_index_loss(name: str, input: Any, target: Any, params=(), *, class_weight=None,
                       weight_name: str = "weight", ignore_index: Any, reduction: str,
                       sample_weight: Any, grad: Any, hess: Any) -> Any:
@@ -141,7 +157,8 @@ def nll_loss(input: Any, target: Any, *, weight: Any = None, ignore_index: int =
 
     l = -w_y·x_y with class weights w (`weight`, shape (C,)); gradient -w_y at class y, Hessian
     0 (exactly). 'mean' divides Σ s·w_y·(-x_y) by Σ s·w_y over samples not ignored (PyTorch's
-    rule). The input is not checked to be log-probabilities.
+    rule). The input is not checked to be log-probabilities. Weights must be finite and >= 0: a negative or NaN one raises ValueError naming it
+    (PyTorch accepts negative weights).
     """
     return _class_index_loss("nll_loss", input, target, class_weight=weight, ignore_index=ignore_index,
                              reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess)
@@ -157,6 +174,8 @@ def softmax_focal_loss(input: Any, target: Any, *, gamma: float = 2.0, alpha: An
     logits of ±1e4; the gradient and Hessian diagonal are exact (see the catalogue). gamma = 0
     is cross-entropy with class weights α. 'mean' is Σ s·l / Σ s: α weights a sample's loss but
     not the denominator (unlike `cross_entropy`'s `weight`), as in torchvision and Keras.
+    `alpha` and `sample_weight` must be finite and >= 0: a negative or NaN one raises ValueError naming it
+    (PyTorch accepts negative weights).
     """
     return _class_index_loss("softmax_focal_loss", input, target, [("gamma", gamma)], class_weight=alpha,
                              weight_name="alpha", ignore_index=ignore_index, reduction=reduction,
@@ -212,7 +231,9 @@ def multi_margin_loss(input: Any, target: Any, *, p: int = 1, margin: float = 1.
     l = Σ_{c≠y} w_y·max(0, margin - x_y + x_c)^p / C with p = 1 or 2 and class weights w
     (`weight`, multiplying outside the power, as PyTorch's kernel does). 'mean' is over samples
     (not weighted by w). Hessian 0 for p = 1; 2·w_y/C per active term at c and y for p = 2. A
-    term at exactly 0 is inactive.
+    term at exactly 0 is inactive, as in PyTorch; NaN in a score gives NaN in its row's loss and
+    gradient (PyTorch skips the term). Weights must be finite and >= 0: a negative or NaN one raises ValueError naming it
+    (PyTorch accepts negative weights).
     """
     return _class_index_loss("multi_margin_loss", input, target, [("p", p), ("margin", margin)],
                              class_weight=weight, ignore_index=ignore_index, reduction=reduction,
@@ -222,7 +243,9 @@ def multi_margin_loss(input: Any, target: Any, *, p: int = 1, margin: float = 1.
 def multiclass_hinge_loss(input: Any, target: Any, *, ignore_index: int = -100, reduction: str = "mean",
                           sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
     """Multiclass hinge (Crammer–Singer), as optax's `multiclass_hinge_loss`:
-    l = max_k(x_k + 1 - [k = y]) - x_y. Gradient +1 at the first maximising k and -1 at y;
-    Hessian 0."""
+    l = max_k(x_k + 1 - [k = y]) - x_y. Gradient +1 at the maximising k and -1 at y; Hessian 0.
+    Where the target's own term x_y ties for the maximum the loss is 0 and so is the gradient
+    (the kink is on the flat side; optax's autodiff splits such ties); other ties go to the
+    first class. NaN in a score gives NaN in its row's loss and gradient."""
     return _class_index_loss("multiclass_hinge_loss", input, target, ignore_index=ignore_index,
                              reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess)

@@ -20,7 +20,9 @@ def multilabel_soft_margin_loss(input: Any, target: Any, *, weight: Any = None, 
     classes of w_c-weighted binary cross-entropy with logits,
     l = Σ_c w_c·[t_c·softplus(-x_c) + (1 - t_c)·softplus(x_c)] / C.
 
-    `input` and `target` are (C,) or (N, C); targets in [0, 1] (soft labels allowed)."""
+    `input` and `target` are (C,) or (N, C); targets in [0, 1] (soft labels allowed).
+    Weights must be finite and >= 0: a negative or NaN one raises ValueError naming it
+    (PyTorch accepts negative weights)."""
     rows = Rows(input, max_ndim=2)
     code = reduction_code(reduction)
     return evaluate("multilabel_soft_margin_loss", rows, target_values=rows.values(target),
@@ -32,7 +34,9 @@ def multilabel_margin_loss(input: Any, target: Any, *, reduction: str = "mean", 
                            grad: bool = False, hess: bool = False) -> Any:
     """As `torch.nn.functional.multilabel_margin_loss`: `target` holds each sample's class
     indices, padded with -1 (entries after the first -1 are ignored), shaped like `input`
-    ((C,) or (N, C)); l = Σ_{j∈J} Σ_{k∉J} max(0, 1 - (x_j - x_k)) / C. Hessian 0."""
+    ((C,) or (N, C)); l = Σ_{j∈J} Σ_{k∉J} max(0, 1 - (x_j - x_k)) / C. Hessian 0. A pair at
+    exactly 1 - (x_j - x_k) = 0 is inactive, as in PyTorch; NaN in a score gives NaN in its
+    row's loss and gradient (PyTorch skips the pair)."""
     rows = Rows(input, max_ndim=2)
     code = reduction_code(reduction)
     t = as_array(target, "target")

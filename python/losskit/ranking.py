@@ -16,7 +16,9 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, *, margin: float 
                         reduction: str = "mean", sample_weight: Any = None, grad: bool = False) -> Any:
     """`torch.nn.functional.margin_ranking_loss`: elementwise l = max(0, -y·(x1 - x2) + margin)
     for scores x1, x2 and labels y ∈ {-1, 1}, all of one shape. (PyTorch accepts any y; here
-    labels must be ±1.) `grad=True` returns `(loss, (grad_input1, grad_input2))`."""
+    labels must be ±1.) `grad=True` returns `(loss, (grad_input1, grad_input2))`. As PyTorch's
+    `clamp_min`, the hinge passes its gradient at exactly -y·(x1 - x2) + margin = 0; NaN in a
+    score gives NaN in that pair's loss and gradients. `sample_weight` must be finite and >= 0."""
     inputs = same_shape([(input1, "input1"), (input2, "input2")])
     shape = inputs[0][0].shape
     return evaluate("margin_ranking_loss", (as_real(margin, "margin"),), inputs, target,

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._internal.arrays import flag_parameter
+import numpy as np
+
+from ._internal.arrays import as_array, as_input, flag_parameter
 from ._internal.elementwise import evaluate
 
 __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_cosh_loss", "pseudo_huber_loss",
@@ -23,28 +25,36 @@ __all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_cosh_loss
            "squared_log_error_loss", "adaptive_robust_loss"]
 
 
-def mse_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
-             grad: bool = False, hess: bool = False) -> Any:
+def mse_loss(input: Any, target: Any, *, weight: Any = None, reduction: str = "mean",
+             sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
     """Squared error, as `torch.nn.functional.mse_loss`.
 
     l = (x - y)²;  ∂l/∂x = 2(x - y);  ∂²l/∂x² = 2.
+
+    `weight` is PyTorch's elementwise weight (PyTorch 2.13+), broadcast to the input's shape
+    (PyTorch wants exactly the input's shape): it multiplies each element's loss and 'mean' is
+    Σ w·l / Σ w, PyTorch's rule and LossKit's `sample_weight` rule. Weights must be finite and
+    >= 0 (ValueError; PyTorch accepts negative ones), it is not differentiated, and a mean over
+    zero total weight is 0 (PyTorch: NaN). Pass `weight` or `sample_weight`, not both.
     """
     return evaluate("mse_loss", input, target, reduction=reduction,
-                    sample_weight=sample_weight, grad=grad, hess=hess)
+                    sample_weight=_normalizing_weight(weight, sample_weight, input), grad=grad, hess=hess)
 
 
-def l1_loss(input: Any, target: Any, *, reduction: str = "mean", sample_weight: Any = None,
-            grad: bool = False, hess: bool = False) -> Any:
+def l1_loss(input: Any, target: Any, *, weight: Any = None, reduction: str = "mean",
+            sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
     """Absolute error, as `torch.nn.functional.l1_loss`.
 
     l = |x - y|;  ∂l/∂x = sign(x - y), 0 at x = y (PyTorch's choice);  ∂²l/∂x² = 0 (exact
     almost everywhere; boosted-tree adapters use their own convention).
+
+    `weight` is PyTorch's elementwise weight, as in `mse_loss`: 'mean' is Σ w·l / Σ w.
     """
     return evaluate("l1_loss", input, target, reduction=reduction,
-                    sample_weight=sample_weight, grad=grad, hess=hess)
+                    sample_weight=_normalizing_weight(weight, sample_weight, input), grad=grad, hess=hess)
 
 
-def huber_loss(input: Any, target: Any, *, delta: float = 1.0, reduction: str = "mean",
+def huber_loss(input: Any, target: Any, *, delta: float = 1.0, weight: Any = None, reduction: str = "mean",
                sample_weight: Any = None, grad: bool = False, hess: bool = False) -> Any:
     """Huber loss, as `torch.nn.functional.huber_loss`: quadratic within `delta` of the
     target, linear beyond, so an outlier pulls with a force of at most `delta`.
@@ -52,11 +62,15 @@ def huber_loss(input: Any, target: Any, *, delta: float = 1.0, reduction: str = 
     With r = x - y: l = ½r² if |r| ≤ δ, else δ(|r| - ½δ);  ∂l/∂x = clip(r, -δ, δ);
     ∂²l/∂x² = 1 if |r| ≤ δ, else 0.  `delta` must be finite and > 0.
 
-    Unlike PyTorch, whose weighted Huber mean is mean(w·l), the weighted mean here is
-    Σ w·l / Σ w, the same rule as for every other loss.
+    `weight` is PyTorch's elementwise weight (PyTorch 2.13+) with PyTorch's Huber rule: a
+    rescaling weight, broadcast to the input's shape, that multiplies each element's loss while
+    'mean' still divides by the element count, mean(w·l) (as `weight` of
+    `binary_cross_entropy_with_logits`). `sample_weight` instead gives Σ w·l / Σ w, the rule of
+    every other loss (and of PyTorch's weighted `mse_loss` and `l1_loss`). Weights must be
+    finite and >= 0 (ValueError; PyTorch accepts negative ones); pass one or the other.
     """
     return evaluate("huber_loss", input, target, [("delta", delta)], reduction=reduction,
-                    sample_weight=sample_weight, grad=grad, hess=hess)
+                    sample_weight=sample_weight, grad=grad, hess=hess, weight=weight)
 
 
 def smooth_l1_loss(input: Any, target: Any, *, beta: float = 1.0, reduction: str = "mean",
@@ -197,3 +211,23 @@ def adaptive_robust_loss(input: Any, target: Any, *, alpha: float = 1.0, scale: 
     return evaluate("adaptive_robust_loss", input, target, [("alpha", alpha), ("scale", scale)],
                     reduction=reduction, sample_weight=sample_weight, grad=grad, hess=hess,
                     grad_params=grad_params)
+
+
+def _normalizing_weight(weight: Any, sample_weight: Any, input: Any) -> Any:
+    """PyTorch's `weight` of `mse_loss` and `l1_loss`, whose weighted mean is Σ w·l / Σ w (the
+    rule of LossKit's `sample_weight`), as a per-element sample weight: broadcast to the input's
+    shape and checked here, so that an error names `weight`, the argument the caller passed."""
+    if weight is None:
+        return sample_weight
+    if sample_weight is not None:
+        raise ValueError("pass either weight (PyTorch's) or sample_weight, not both")
+    shape = as_input(input).shape
+    w = as_array(weight, "weight")
+    bad = ~(np.isfinite(w) & (w >= 0)).reshape(-1)
+    if bad.any():  # the library's message, for the argument as passed
+        i = int(np.argmax(bad))
+        raise ValueError(f"weight must be finite and >= 0; element {i} is {w.reshape(-1)[i]:g}")
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(f"weight: shape {w.shape} does not broadcast to the input's {shape}") from None

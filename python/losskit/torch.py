@@ -16,8 +16,10 @@ entries below). For each loss of `losskit.catalogue()` that has a numpy function
   If `torch.nn.functional.<name>` exists, its parameters come first, positional or keyword, in
   PyTorch's order (without the deprecated `size_average` and `reduce`); LossKit's other
   parameters (always `sample_weight`) follow, keyword-only. A PyTorch parameter LossKit's
-  function lacks (e.g. `weight` of `huber_loss`, whose PyTorch mean differs from LossKit's) is in
-  the signature but must keep its default, or ValueError says so.
+  function lacks (none with PyTorch 2.13, whose `weight` of `mse_loss`, `l1_loss` and
+  `huber_loss` LossKit takes with PyTorch's meaning; a parameter a later PyTorch adds) is in
+  the signature but must keep its default, or ValueError says so. Weights are not
+  differentiated: one that requires grad raises ValueError.
 * The nn.Module is `torch.nn`'s class name for the loss (found by name, `_MODULE_NAMES` lists
   the abbreviations). Its constructor takes the parameters of PyTorch's constructor (tensors
   such as `weight` become buffers) plus LossKit's extra options; `forward` takes the rest, and

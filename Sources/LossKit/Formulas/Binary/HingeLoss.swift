@@ -20,7 +20,7 @@ public struct HingeLoss: ElementwiseLoss {
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {
         let m = 1 - y * x
         return LossTerms(
-            loss: m.replacing(with: 0, where: m .<= 0),
+            loss: m.replacing(with: 0, where: m .<= V.zero),
             grad: -y * positiveStep(m),
             hess: V.zero)
     }

@@ -22,8 +22,9 @@ public struct ModifiedHuberLoss: ElementwiseLoss {
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {
         let z = y * x
         let m = 1 - z
-        let flat = z .>= 1
-        let linear = z .< -1
+        let one = V(repeating: 1)
+        let flat = z .>= one
+        let linear = z .< -one
         return LossTerms(
             loss: (m * m).replacing(with: 0, where: flat).replacing(with: -4 * z, where: linear),
             grad: (-2 * y * m).replacing(with: 0, where: flat).replacing(with: -4 * y, where: linear),

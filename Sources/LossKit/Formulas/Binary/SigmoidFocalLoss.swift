@@ -54,8 +54,8 @@ public struct SigmoidFocalLoss: ElementwiseLoss {
         let dce = notY * pPos - y * pNeg
         let logQ = logAddExp(log(y) - spPos, log(notY) - spNeg)
         let f = exp(g * logQ)
-        let toPositive = (y * exp(-x)).replacing(with: 0, where: y .== 0)
-        let toNegative = (notY * exp(x)).replacing(with: 0, where: notY .== 0)
+        let toPositive = (y * exp(-x)).replacing(with: 0, where: y .== V.zero)
+        let toNegative = (notY * exp(x)).replacing(with: 0, where: notY .== V.zero)
         let r = one / (one + toPositive + toNegative)
         let s = one - 2 * y
         let gsr = g * s * r

@@ -18,7 +18,7 @@ public struct SquaredHingeLoss: ElementwiseLoss {
     @inlinable @inline(__always)
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {
         let m = 1 - y * x
-        let active = m.replacing(with: 0, where: m .<= 0)
+        let active = m.replacing(with: 0, where: m .<= V.zero)
         return LossTerms(loss: active * active, grad: -2 * y * active, hess: 2 * positiveStep(m))
     }
 }

@@ -61,7 +61,7 @@ public struct PoissonNLLLoss: ElementwiseLoss {
         if full {
             let twoPi = V(repeating: V.Scalar(6.283_185_307_179_586_476_9))
             let stirling = y * log(y) - y + 0.5 * log(twoPi * y)
-            terms.loss += stirling.replacing(with: 0, where: y .<= 1)
+            terms.loss += stirling.replacing(with: 0, where: y .<= V(repeating: 1))
         }
         return terms
     }

@@ -69,10 +69,12 @@ public struct JensenShannonDivergence: RowwiseLoss {
         var loss = 0.0, aBar = 0.0, etaSum = 0.0
         for c in 0..<r.classes {
             let t = r.value(c), lq = sm.logP(r[c]), q = Double._exp(lq)
-            guard t + q > 0 else { continue }
+            // Terms with t = 0 or q = 0 are 0 (0 log 0 = 0); NaN fails every comparison, so
+            // the tests are written to let it through to the loss and derivatives.
+            guard !(t + q <= 0) else { continue }
             let lm = Double._log(t + q) - ln2
-            if t > 0 { loss += t * (Double._log(t) - lm) }
-            if q > 0 {
+            if !(t <= 0) { loss += t * (Double._log(t) - lm) }
+            if !(q <= 0) {
                 loss += q * (lq - lm)
                 aBar += q * 0.5 * (lq - lm)
             }
@@ -81,7 +83,7 @@ public struct JensenShannonDivergence: RowwiseLoss {
         if out.derivatives {
             for c in 0..<r.classes {
                 let t = r.value(c), lq = sm.logP(r[c]), q = Double._exp(lq)
-                guard q > 0 else { continue }
+                guard !(q <= 0) else { continue }
                 let a = 0.5 * (lq - (Double._log(t + q) - ln2))
                 let eta = 0.5 * t * q / (t + q)
                 let d = a - aBar
@@ -109,12 +111,12 @@ public struct SoftmaxEntropy: RowwiseLoss {
         var h = 0.0
         for c in 0..<r.classes {
             let lq = sm.logP(r[c]), q = Double._exp(lq)
-            if q > 0 { h -= q * lq }
+            if !(q <= 0) { h -= q * lq }  // 0 log 0 = 0; NaN passes (see Jensen–Shannon)
         }
         if out.derivatives {
             for c in 0..<r.classes {
                 let lq = sm.logP(r[c]), q = Double._exp(lq)
-                guard q > 0 else { continue }
+                guard !(q <= 0) else { continue }
                 let u = lq + h
                 out.set(c, grad: -q * u, hess: -q * sm.oneMinusP(c, p: q) * (u + 1) + q * q * u)
             }

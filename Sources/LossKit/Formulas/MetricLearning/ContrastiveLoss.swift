@@ -5,7 +5,8 @@
 ///     l = d²                  if y = 1,   ∂l/∂x1 = 2 (x1 - x2)
 ///     l = max(0, m - d)²      if y = 0,   ∂l/∂x1 = -2 max(0, m - d) (x1 - x2) / d  (0 at d = 0)
 ///
-/// and ∂l/∂x2 = -∂l/∂x1. (PyTorch has no such function; pytorch-metric-learning's
+/// and ∂l/∂x2 = -∂l/∂x1. The gradient is continuous at the kink d = m, where it is 0; NaN in
+/// either row gives NaN loss and gradients (see `Math/Hinge.swift`). (PyTorch has no such function; pytorch-metric-learning's
 /// `ContrastiveLoss` uses the same convention without the 1/2 but non-squared terms by default.)
 public struct ContrastiveLoss: EmbeddingLoss {
     public static let spec = LossSpec(
@@ -13,7 +14,7 @@ public struct ContrastiveLoss: EmbeddingLoss {
         parameters: [ParameterSpec("margin", default: 1, lower: 0, lowerInclusive: true)],
         targetDomain: .zeroOne,
         formula: "d^2 if y = 1 (similar) else max(0, margin - d)^2, d = |x1 - x2|_2",
-        derivatives: "grad x1 2 (x1 - x2) if y = 1 else -2 max(0, margin - d) (x1 - x2) / d (0 at d = 0); grad x2 = -grad x1; no Hessian")
+        derivatives: "grad x1 2 (x1 - x2) if y = 1 else -2 max(0, margin - d) (x1 - x2) / d (0 at d = 0 and at the kink d = margin); grad x2 = -grad x1; no Hessian")
     public static let arity = 2
 
     public var margin: Double
@@ -32,8 +33,8 @@ public struct ContrastiveLoss: EmbeddingLoss {
             (loss, coef) = (.nan, .nan)
         } else {
             let d = d2.squareRoot()
-            let h = Swift.max(0, margin - d)
-            (loss, coef) = (h * h, d > 0 ? -2 * h / d : 0)
+            let h = hinge(margin - d)
+            (loss, coef) = (h * h, d == 0 ? 0 : -2 * h / d)
         }
         let s = coef * scale
         r.write(r.grad0, s) { k in Double(r.x0[k]) - Double(r.x1[k]) }

@@ -7,14 +7,16 @@
 ///
 /// ε makes a zero vector give cos = 0 (loss 1 for y = +1) instead of NaN, and a finite
 /// (large, ~1e6·x2) gradient, exactly as PyTorch. As in PyTorch's `clamp_min` the hinge
-/// passes its gradient at cos - m = 0.
+/// passes its gradient at cos - m = 0 (see `Math/Hinge.swift`): a zero x1 with y = -1 and
+/// m = 0 has loss 0 and the gradient x2/√(ab) ≈ 1e6·x2/|x2|, which PyTorch 2.13 returns too.
+/// NaN in either row gives NaN loss and gradients.
 public struct CosineEmbeddingLoss: EmbeddingLoss {
     public static let spec = LossSpec(
         name: "cosine_embedding_loss", family: .metricLearning, kind: .embedding,
         parameters: [ParameterSpec("margin", default: 0)],
         targetDomain: .signs,
         formula: "1 - cos(x1, x2) if y = 1 else max(0, cos(x1, x2) - margin); cos = x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12))",
-        derivatives: "grad x1: -/+ (x2 / sqrt(ab) - cos x1 / a), a = |x1|^2 + 1e-12, b = |x2|^2 + 1e-12; likewise x2; no Hessian")
+        derivatives: "grad x1: -/+ (x2 / sqrt(ab) - cos x1 / a), a = |x1|^2 + 1e-12, b = |x2|^2 + 1e-12, for y = -1 only where cos - margin >= 0 (PyTorch's clamp_min: active at 0), else 0; likewise x2; no Hessian")
     public static let arity = 2
 
     public var margin: Double
@@ -38,8 +40,8 @@ public struct CosineEmbeddingLoss: EmbeddingLoss {
             loss = .nan
             coef = .nan
         } else {
-            loss = Swift.max(0, cos - margin)
-            coef = cos - margin >= 0 ? 1 : 0
+            loss = hinge(cos - margin)
+            coef = clampMinSlope(cos - margin)
         }
         let s = coef * scale
         r.write(r.grad0, s) { k in Double(r.x1[k]) / d - cos * Double(r.x0[k]) / a }

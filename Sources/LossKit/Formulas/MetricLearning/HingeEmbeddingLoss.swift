@@ -2,13 +2,16 @@
 ///
 ///     l = x                 if y = +1,   ∂l/∂x = 1
 ///     l = max(0, m - x)     if y = -1,   ∂l/∂x = -1 where m - x >= 0, else 0
+///
+/// As PyTorch's `clamp_min`, the hinge passes its gradient at the kink m - x = 0 (see
+/// `Math/Hinge.swift`); NaN in x gives NaN loss and gradient.
 public struct HingeEmbeddingLoss: EmbeddingLoss {
     public static let spec = LossSpec(
         name: "hinge_embedding_loss", family: .metricLearning, kind: .embedding,
         parameters: [ParameterSpec("margin", default: 1)],
         targetDomain: .signs,
         formula: "x if y = 1 else max(0, margin - x)",
-        derivatives: "grad 1 if y = 1; -1 where margin - x >= 0 if y = -1, else 0; no Hessian (0 a.e.)")
+        derivatives: "grad 1 if y = 1; -1 where margin - x >= 0 if y = -1 (PyTorch's clamp_min: active at 0), else 0; no Hessian (0 a.e.)")
     public static let arity = 1
     public static let rowLength: Int? = 1
 
@@ -29,7 +32,7 @@ public struct HingeEmbeddingLoss: EmbeddingLoss {
                 (l, g) = (.nan, .nan)
             } else {
                 let u = margin - x
-                (l, g) = (Swift.max(0, u), u >= 0 ? -1 : (u.isNaN ? .nan : 0))
+                (l, g) = (hinge(u), -clampMinSlope(u))
             }
             loss += l
             r.grad0?[k] = T(scale * g)

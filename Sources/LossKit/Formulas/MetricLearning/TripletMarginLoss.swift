@@ -11,7 +11,8 @@ import Darwin
 ///
 /// With `swap` (Balntas et al.) d(a, n) is replaced by d(p, n) where that is strictly smaller.
 /// The gradient of ‖r‖_p is sign(r_k)·|r_k|^(p-1) / ‖r‖_p^(p-1) (0 where ‖r‖_p = 0), and the
-/// hinge passes its gradient at 0 like PyTorch's `clamp_min`. p is restricted to [1, ∞): below 1
+/// hinge passes its gradient at 0 like PyTorch's `clamp_min` (see `Math/Hinge.swift`); NaN in
+/// any row gives NaN loss and gradients. p is restricted to [1, ∞): below 1
 /// the norm's gradient is infinite at a zero coordinate.
 public struct TripletMarginLoss: EmbeddingLoss {
     public static let spec = LossSpec(
@@ -20,7 +21,7 @@ public struct TripletMarginLoss: EmbeddingLoss {
                      ParameterSpec("p", default: 2, lower: 1, lowerInclusive: true),
                      ParameterSpec("eps", default: 1e-6)],
         formula: "max(0, margin + d(a, p) - d(a, n)), d(u, v) = |u - v + eps|_p (swap: d(a, n) -> min(d(a, n), d(p, n)))",
-        derivatives: "grad of each distance sign(r) |r|^(p-1) / d^(p-1), r = u - v + eps, through the active hinge; no Hessian")
+        derivatives: "grad of each distance sign(r) |r|^(p-1) / d^(p-1), r = u - v + eps, where margin + d(a, p) - d(a, n) >= 0 (PyTorch's clamp_min: active at 0), else 0; no Hessian")
     public static let arity = 3
     public static let takesTarget = false
     public static let takesSwap = true
@@ -75,8 +76,8 @@ public struct TripletMarginLoss: EmbeddingLoss {
             if dpn < dan { (dan, swapped) = (dpn, true) }
         }
         let u = margin + dap - dan
-        let loss = Swift.max(0, u)
-        let s = u >= 0 ? scale : (u.isNaN ? .nan : 0)
+        let loss = hinge(u)
+        let s = scale * clampMinSlope(u)
         if swapped {
             r.write(r.grad0, s) { k in slope(a, pos, k, dap) }
             r.write(r.grad1, s) { k in -slope(a, pos, k, dap) - slope(pos, neg, k, dan) }

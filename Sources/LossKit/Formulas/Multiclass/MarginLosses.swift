@@ -1,5 +1,7 @@
-/// Multiclass margin losses over a row of scores. Kinks follow PyTorch: a hinge term is
-/// active when its margin violation is > 0, and contributes nothing at exactly 0.
+/// Multiclass margin losses over a row of scores. Kinks follow PyTorch's `multi_margin_loss`: a
+/// hinge term is active when its margin violation is > 0, and contributes nothing at exactly 0
+/// (`Math/Hinge.swift` states the rule for every hinge). NaN in a score gives NaN loss and
+/// gradient in its row (PyTorch's kernel skips such terms and returns a finite loss).
 
 /// PyTorch's `multi_margin_loss` (Weston–Watkins): Σ_{c≠y} w_y max(0, margin - z_y + z_c)^p / C,
 /// p ∈ {1, 2}; the class weight multiplies outside the power, as PyTorch's kernel does.
@@ -10,7 +12,7 @@ public struct MultiMarginLoss: RowwiseLoss {
                      ParameterSpec("margin", default: 1)],
         rowTarget: .classIndex, classWeight: "weight",
         formula: "sum_{c != y} w_y max(0, margin - z_y + z_c)^p / C, p in {1, 2}",
-        derivatives: "per active term v = margin - z_y + z_c > 0: grad +-w_y p v^(p-1) / C at c and y; hess 0 (p = 1) or 2 w_y / C at c and y (p = 2)")
+        derivatives: "per active term v = margin - z_y + z_c > 0 (as PyTorch, not at 0): grad +-w_y p v^(p-1) / C at c and y; hess 0 (p = 1) or 2 w_y / C at c and y (p = 2)")
     public let p: Double, margin: Double
     public init(parameters: [Double]) {
         p = parameters[0]
@@ -31,11 +33,11 @@ public struct MultiMarginLoss: RowwiseLoss {
         var loss = 0.0
         for c in 0..<r.classes where c != y {
             let v = margin - zy + r[c]
-            guard v > 0 else { continue }
+            guard !(v <= 0) else { continue }  // active, or NaN (which must reach loss and gradient)
             if p == 1 {
                 loss += v
-                out.add(c, grad: w)
-                out.add(y, grad: -w)
+                out.add(c, grad: w * hingeSlope(v))
+                out.add(y, grad: -w * hingeSlope(v))
             } else {
                 loss += v * v
                 out.add(c, grad: 2 * w * v, hess: 2 * w)
@@ -47,24 +49,28 @@ public struct MultiMarginLoss: RowwiseLoss {
 }
 
 /// optax's `multiclass_hinge_loss` (Crammer–Singer): max_k(z_k + 1 - [k = y]) - z_y. The
-/// gradient is +1 at the first maximising k and -1 at y (0 when k = y).
+/// gradient is +1 at the maximising k and -1 at y (0 when k = y). The loss is 0 exactly when
+/// the target's own term z_y is a maximum, so a tie with it keeps k = y: the kink where the
+/// loss becomes flat has gradient 0, the rule of every hinge PyTorch lacks (`Math/Hinge.swift`).
+/// Other ties go to the first class. NaN in a score gives NaN loss and gradient.
 public struct MulticlassHingeLoss: RowwiseLoss {
     public static let spec = LossSpec(
         name: "multiclass_hinge_loss", family: .multiclass, kind: .rowwise, rowTarget: .classIndex,
         formula: "max_k (z_k + 1 - [k = y]) - z_y",
-        derivatives: "grad +1 at the first maximising k, -1 at y (0 if k = y); hess 0")
+        derivatives: "grad +1 at the maximising k, -1 at y (0 if k = y, which wins ties: 0 at the kink); hess 0")
     public init(parameters: [Double]) {}
 
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
         let y = r.index
-        var best = -Double.infinity, k = y
-        for c in 0..<r.classes {
-            let v = r[c] + (c == y ? 0 : 1)
-            if v > best || c == 0 { best = v; k = c }
+        var best = r[y], k = y
+        for c in 0..<r.classes where c != y {
+            let v = r[c] + 1
+            if v > best || v.isNaN { (best, k) = (v, c) }
         }
-        out.add(k, grad: 1)
-        out.add(y, grad: -1)
+        let slope = best.isNaN ? best : 1
+        out.add(k, grad: slope)
+        out.add(y, grad: -slope)
         return best - r[y]
     }
 }

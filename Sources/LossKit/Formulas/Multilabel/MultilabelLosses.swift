@@ -1,5 +1,7 @@
 /// Multi-label losses: every class of a row is a separate yes/no decision. Kinks follow
-/// PyTorch: a hinge term is active when its margin violation is > 0, not at exactly 0.
+/// PyTorch's `multilabel_margin_loss`: a hinge term is active when its margin violation is > 0,
+/// not at exactly 0 (`Math/Hinge.swift`). NaN in a score gives NaN loss and gradient in its
+/// row (PyTorch's kernel skips such terms).
 
 /// PyTorch's `multilabel_soft_margin_loss`: the class-weighted mean over classes of binary
 /// cross-entropy with logits, -(1/C) Σ_c w_c [t_c log σ(z_c) + (1 - t_c) log σ(-z_c)].
@@ -40,7 +42,7 @@ public struct MultilabelMarginLoss: RowwiseLoss {
     public static let spec = LossSpec(
         name: "multilabel_margin_loss", family: .multilabel, kind: .rowwise, rowTarget: .classIndices,
         formula: "sum_{j in targets} sum_{k not in targets} max(0, 1 - (z_j - z_k)) / C",
-        derivatives: "per active pair: grad -1/C at j, +1/C at k; hess 0")
+        derivatives: "per active pair, 1 - (z_j - z_k) > 0 (as PyTorch, not at 0): grad -1/C at j, +1/C at k; hess 0")
     public init(parameters: [Double]) {}
 
     @inlinable
@@ -58,10 +60,10 @@ public struct MultilabelMarginLoss: RowwiseLoss {
             for j in 0..<count {
                 let y = Int(list[j])
                 let v = 1 - (r[y] - r[k])
-                guard v > 0 else { continue }
+                guard !(v <= 0) else { continue }  // active, or NaN (which must reach loss and gradient)
                 loss += v
-                out.add(k, grad: inverseC)
-                out.add(y, grad: -inverseC)
+                out.add(k, grad: inverseC * hingeSlope(v))
+                out.add(y, grad: -inverseC * hingeSlope(v))
             }
         }
         return loss * inverseC

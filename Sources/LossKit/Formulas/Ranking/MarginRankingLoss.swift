@@ -3,14 +3,15 @@
 ///
 ///     l = max(0, -y·(x1 - x2) + m),   ∂l/∂x1 = -y, ∂l/∂x2 = y where -y·(x1 - x2) + m >= 0, else 0
 ///
-/// (rows of one value; PyTorch's `clamp_min` passes the gradient at the kink).
+/// (rows of one value). As PyTorch's `clamp_min`, the hinge passes its gradient at the kink
+/// (see `Math/Hinge.swift`); NaN in a score gives NaN loss and gradients.
 public struct MarginRankingLoss: EmbeddingLoss {
     public static let spec = LossSpec(
         name: "margin_ranking_loss", family: .ranking, kind: .embedding,
         parameters: [ParameterSpec("margin", default: 0)],
         targetDomain: .signs,
         formula: "max(0, -y (x1 - x2) + margin)",
-        derivatives: "grad x1 -y, x2 y where -y (x1 - x2) + margin >= 0, else 0; no Hessian (0 a.e.)")
+        derivatives: "grad x1 -y, x2 y where -y (x1 - x2) + margin >= 0 (PyTorch's clamp_min: active at 0), else 0; no Hessian (0 a.e.)")
     public static let arity = 2
     public static let rowLength: Int? = 1
 
@@ -25,8 +26,8 @@ public struct MarginRankingLoss: EmbeddingLoss {
         var loss = 0.0, gx1 = 0.0
         for k in 0..<r.dim {
             let u = -y * (Double(r.x0[k]) - Double(r.x1[k])) + margin
-            loss += Swift.max(0, u)
-            gx1 = u >= 0 ? -y : (u.isNaN ? .nan : 0)
+            loss += hinge(u)
+            gx1 = -y * clampMinSlope(u)
             r.grad0?[k] = T(scale * gx1)
             r.grad1?[k] = T(-scale * gx1)
         }

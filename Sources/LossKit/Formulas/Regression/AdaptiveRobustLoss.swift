@@ -67,7 +67,7 @@ public struct AdaptiveRobustLoss: ParameterDifferentiableLoss {
     @inlinable @inline(__always)
     func l2<V: LossVector>(_ u: V, _ z: V, _ inverseScale: V.Scalar) -> (LossTerms<V>, ParameterDerivatives<V>) {
         (LossTerms(loss: 0.5 * z, grad: u * inverseScale, hess: V(repeating: inverseScale * inverseScale)),
-         ParameterDerivatives(V.zero.replacing(with: .infinity, where: z .> 0)
+         ParameterDerivatives(V.zero.replacing(with: .infinity, where: z .> V.zero)
                                   .replacing(with: z, where: z .!= z),
                               -z * inverseScale))
     }
@@ -95,7 +95,7 @@ public struct AdaptiveRobustLoss: ParameterDifferentiableLoss {
         let ev = exp(v)
         let q = exp(S(alpha / 2 - 1) * logBase)  // t - 1 formed in Double: exact near α = 2
         // expm1(v)/v, which is 1 at v = 0 (α = 0: the Cauchy limit).
-        let growth = (expm1(v) / v).replacing(with: 1, where: v .== 0)
+        let growth = (expm1(v) / v).replacing(with: 1, where: v .== V.zero)
         let loss = S(b / 2) * logBase * growth
         let c2 = inverseScale * inverseScale
         // 1 + s·z/(1 + w) = (1 + (α - 1)·w)/(1 + w), without cancellation for large w.
@@ -115,7 +115,8 @@ public struct AdaptiveRobustLoss: ParameterDifferentiableLoss {
             ? nearL2(logBase, ev, t)
             : logBase * logBase * (Self.k(v, ev) - ev * Self.phiOverSquare(logBase))
         // Both L and v small (small residuals): the series, which has no cancellation.
-        let small = (logBase .<= 0.25) .& (abs(v) .<= 0.25)
+        let quarter = V(repeating: 0.25)
+        let small = (logBase .<= quarter) .& (abs(v) .<= quarter)
         return general.replacing(with: ev * smallResidualSeries(logBase, t), where: small)
     }
 
@@ -137,14 +138,14 @@ public struct AdaptiveRobustLoss: ParameterDifferentiableLoss {
     @inlinable @inline(__always)
     static func phiOverSquare<V: LossVector>(_ u: V) -> V {
         let direct = (expm1(-u) + u) / (u * u)
-        return direct.replacing(with: taylor(u, phiOverSquareSeries), where: abs(u) .<= 0.25)
+        return direct.replacing(with: taylor(u, phiOverSquareSeries), where: abs(u) .<= V(repeating: 0.25))
     }
 
     /// k(v) = (e^v·(v - 1) + 1)/v², by its Taylor series Σⱼ (j + 1)·vʲ/(j + 2)! for |v| <= 1/4.
     @inlinable @inline(__always)
     static func k<V: LossVector>(_ v: V, _ ev: V) -> V {
         let direct = (ev * (v - 1) + 1) / (v * v)
-        return direct.replacing(with: taylor(v, kSeries), where: abs(v) .<= 0.25)
+        return direct.replacing(with: taylor(v, kSeries), where: abs(v) .<= V(repeating: 0.25))
     }
 
     /// Taylor coefficients of φ(u)/u²: (-1)ʲ/(j + 2)!, j = 0...12 (the next term is below

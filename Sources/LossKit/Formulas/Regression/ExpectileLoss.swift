@@ -26,7 +26,7 @@ public struct ExpectileLoss: ElementwiseLoss {
     public func evaluate<V: LossVector>(_ x: V, _ y: V, column: V) -> LossTerms<V> {
         let tau = V(repeating: V.Scalar(expectile))
         let r = x - y
-        let w = tau.replacing(with: V(repeating: 1) - tau, where: r .>= 0)
+        let w = tau.replacing(with: V(repeating: 1) - tau, where: r .>= V.zero)
         let wr = w * r
         return LossTerms(loss: wr * r, grad: 2 * wr, hess: 2 * w)
     }

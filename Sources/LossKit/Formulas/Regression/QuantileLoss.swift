@@ -27,8 +27,8 @@ public struct QuantileLoss: ElementwiseLoss {
         let above = V(repeating: 1) - tau
         let r = x - y
         return LossTerms(
-            loss: (-tau * r).replacing(with: above * r, where: r .>= 0),
-            grad: V.zero.replacing(with: above, where: r .> 0).replacing(with: -tau, where: r .< 0)
+            loss: (-tau * r).replacing(with: above * r, where: r .>= V.zero),
+            grad: V.zero.replacing(with: above, where: r .> V.zero).replacing(with: -tau, where: r .< V.zero)
                 .replacing(with: r, where: r .!= r),
             hess: V.zero)
     }

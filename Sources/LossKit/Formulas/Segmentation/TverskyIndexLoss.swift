@@ -39,8 +39,10 @@ public struct TverskyIndexLoss: Sendable {
         if gamma == 1 {
             return OverlapTerms(loss: u, gradient: -gradTI, hessian: (-hessTI(0), -hessTI(1), -hessTI(2)))
         }
-        let loss = u > 0 ? pow(u, gamma) : 0
-        guard u > 0 else { return OverlapTerms(loss: loss, gradient: zero, hessian: (zero, zero, zero)) }
+        // u <= 0 (a perfect match) is flat; NaN fails every comparison, so the test is written
+        // to let it through to the loss and derivatives.
+        guard !(u <= 0) else { return OverlapTerms(loss: 0, gradient: zero, hessian: (zero, zero, zero)) }
+        let loss = pow(u, gamma)
         // l = u^γ: ∇l = -γ u^(γ-1) ∇TI;  ∇²l = γ(γ-1) u^(γ-2) ∇TI∇TIᵀ - γ u^(γ-1) ∇²TI.
         let d1 = gamma * pow(u, gamma - 1)
         let d2 = gamma * (gamma - 1) * pow(u, gamma - 2)
