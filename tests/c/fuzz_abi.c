@@ -43,7 +43,8 @@
 #endif
 
 /* ------------------------------------------------------------------------------------------
- * Random numbers: splitmix64, one stream per case
+ * Random numbers: splitmix64, one stream per case. Every draw is its own statement or sequenced
+ * by && ?: , so that a case is the same whatever order a compiler evaluates arguments in.
  * ---------------------------------------------------------------------------------------- */
 
 static uint64_t rng_state;
@@ -57,7 +58,10 @@ static uint64_t next_u64(void) {
 static size_t below(size_t n) { return n ? (size_t)(next_u64() % n) : 0; }  /* in [0, n) */
 static int chance(double p) { return (double)(next_u64() >> 11) * 0x1.0p-53 < p; }
 static double uniform(void) { return ((double)(next_u64() >> 11) + 0.5) * 0x1.0p-53; }  /* (0, 1) */
-static double normal(void) { return sqrt(-2 * log(uniform())) * cos(6.283185307179586 * uniform()); }
+static double normal(void) {
+    double u = uniform(), v = uniform();  /* drawn in this order whatever the compiler */
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+}
 
 /* A small count, biased towards the edges 0 and 1. */
 static size_t small_count(size_t max) {
@@ -371,7 +375,7 @@ static double wild_value(void) {
 
 /* A value of a catalogue domain; with `bad`, one clearly outside it (if it has an outside). */
 static double domain_value(const char *domain, int bad) {
-    if (!strcmp(domain, "non_negative")) return bad ? -1.5 : fabs(normal()) * (chance(0.1) ? 0 : 1);
+    if (!strcmp(domain, "non_negative")) return bad ? -1.5 : chance(0.1) ? 0 : fabs(normal());
     if (!strcmp(domain, "positive")) return bad ? -1.5 : fabs(normal()) + 1e-3;
     if (!strcmp(domain, "unit_interval")) return bad ? (chance(0.5) ? 1.5 : -0.5) : uniform();
     if (!strcmp(domain, "zero_one")) return bad ? (chance(0.5) ? 2.0 : -1.0) : (double)below(2);
@@ -400,7 +404,10 @@ static void *values_input(const char *name, lk_dtype dtype, size_t n, const char
     void *p = guarded(n * size_of(dtype), 1);
     for (size_t i = 0; i < n; i++) store(dtype, p, i, domain_value(domain, 0));
     if (n && now.hostile && chance(0.1)) store(dtype, p, below(n), NAN);
-    if (n && now.hostile && chance(0.05)) store(dtype, p, below(n), wild_value());
+    if (n && now.hostile && chance(0.05)) {
+        size_t i = below(n);
+        store(dtype, p, i, wild_value());
+    }
     if (n && checked && domain_has_outside(domain) && spoil(0.03)) {
         size_t i = below(n);
         store(dtype, p, i, domain_value(domain, 1));
@@ -435,7 +442,7 @@ static int64_t class_index(size_t classes, int64_t ignore_index, int *bad) {
     static const int64_t wild[] = {INT64_MIN, INT64_MIN + 1, -1, -2, INT64_MAX, INT64_MAX - 1, -100};
     *bad = 0;
     if (classes && !spoil(0.04)) return (int64_t)below(classes);
-    int64_t v = chance(0.5) ? wild[below(7)] : (int64_t)classes + (int64_t)below(3);
+    int64_t v = chance(0.5) ? wild[below(7)] : (int64_t)((uint64_t)classes + below(3));
     *bad = v != ignore_index && (v < 0 || (uint64_t)v >= classes);
     return v;
 }
@@ -697,9 +704,11 @@ static void fuzz_cross_entropy(void) {
     lk_reduction reduction = pick_reduction(0);
     double *loss_out = maybe_output(1, sizeof(double), 0.2);
     void *losses_out = reduction == LK_REDUCTION_NONE ? output(nrows, es) : NULL;
+    void *grad = maybe_output(cells, es, 0.4);
+    void *hess = maybe_output(cells, es, 0.5);
     judge(lk_cross_entropy(dtype, rows, classes, logits, index, prob, class_weight, sample_weight, ignore_index,
-                           smoothing, reduction, loss_out, losses_out, maybe_output(cells, es, 0.4),
-                           maybe_output(cells, es, 0.5)));
+                           smoothing, reduction, loss_out, losses_out, grad,
+                           hess));
 }
 
 /* Class-index targets of a row-wise loss: one per row, or lists ending at their first -1. */
@@ -765,9 +774,11 @@ static void fuzz_rowwise(void) {
     size_t n_out = cells > nrows ? cells : nrows;
     void *losses_out = reduction == LK_REDUCTION_NONE ? output(n_out, es) : NULL;
     size_t n_losses_arg = chance(0.5) ? n_out : nrows;
+    void *grad = maybe_output(cells, es, 0.4);
+    void *hess = maybe_output(cells, es, 0.5);
     judge(lk_rowwise(id, params, n_params, dtype, rows, classes, input, index, n_index, values, class_weight,
                      sample_weight, ignore_index, reduction, loss_out, losses_out, n_losses_arg,
-                     maybe_output(cells, es, 0.4), maybe_output(cells, es, 0.5)));
+                     grad, hess));
 }
 
 static void fuzz_hybrid(void) {
@@ -844,10 +855,13 @@ static void fuzz_hybrid(void) {
     void *losses_out = reduction == LK_REDUCTION_NONE && chance(0.8) ? output(n_losses, es) : NULL;
     void *part_losses = reduction == LK_REDUCTION_NONE && chance(0.5) ? output(n_parts * n_losses, es) : NULL;
     double *parts_out = chance(0.5) ? output(n_parts, sizeof(double)) : NULL;
+    double *loss_out = maybe_output(1, sizeof(double), 0.2);
+    void *grad = maybe_output(cells, es, 0.4);
+    void *hess = maybe_output(cells, es, 0.5);
     judge(lk_hybrid(parts_arg, part_loss, part_weight, params, given_counts ? n_params : NULL, dtype, rows, classes,
                     input, index, n_index, values, sample_weight, ignore_index, reduction,
-                    maybe_output(1, sizeof(double), 0.2), parts_out, losses_out, n_losses, part_losses,
-                    maybe_output(cells, es, 0.4), maybe_output(cells, es, 0.5)));
+                    loss_out, parts_out, losses_out, n_losses, part_losses,
+                    grad, hess));
 }
 
 /* Learns, for each embedding loss, how many inputs it takes and whether it takes a target:
@@ -903,8 +917,9 @@ static void fuzz_embedding(void) {
     void *losses_out = reduction == LK_REDUCTION_NONE ? output(nrows, es) : NULL;
     void *grad[3];
     for (int k = 0; k < 3; k++) grad[k] = k < inputs ? maybe_output(cells, es, 0.4) : NULL;
+    double *loss_out = maybe_output(1, sizeof(double), 0.2);
     judge(lk_embedding(id, params, n_params, flags, dtype, rows, dim, in[0], in[1], in[2], target, sample_weight,
-                       reduction, maybe_output(1, sizeof(double), 0.2), losses_out, grad[0], grad[1], grad[2]));
+                       reduction, loss_out, losses_out, grad[0], grad[1], grad[2]));
 }
 
 static void fuzz_ntxent(void) {
@@ -929,8 +944,10 @@ static void fuzz_ntxent(void) {
     }
     lk_reduction reduction = pick_reduction(0);
     void *losses_out = reduction == LK_REDUCTION_NONE ? output(nrows, es) : NULL;
-    judge(lk_ntxent(dtype, n, dim, embeddings, labels, temperature, reduction, maybe_output(1, sizeof(double), 0.2),
-                    losses_out, maybe_output(cells, es, 0.4)));
+    double *loss_out = maybe_output(1, sizeof(double), 0.2);
+    void *grad = maybe_output(cells, es, 0.4);
+    judge(lk_ntxent(dtype, n, dim, embeddings, labels, temperature, reduction, loss_out,
+                    losses_out, grad));
 }
 
 static void fuzz_ctc(void) {
@@ -959,7 +976,7 @@ static void fuzz_ctc(void) {
         target_lengths[i] = (int64_t)below((padded ? stride : 4) + 1);
         if (spoil(0.03)) {
             static const int64_t bad[] = {-1, INT64_MIN, INT64_MAX};
-            input_lengths[i] = chance(0.5) ? (int64_t)frames + 1 : bad[below(3)];
+            input_lengths[i] = chance(0.5) ? (int64_t)((uint64_t)frames + 1) : bad[below(3)];
             if (!z.huge) invalid("input_lengths[%zu] = %lld", i, (long long)input_lengths[i]);
         }
         if (spoil(0.03)) {
@@ -981,7 +998,8 @@ static void fuzz_ctc(void) {
     }
     if (n_targets && spoil(0.03)) {
         static const int64_t bad[] = {-1, INT64_MIN, INT64_MAX};
-        targets[below(n_targets)] = chance(0.5) ? blank : bad[below(3)];  /* only bad if read */
+        size_t i = below(n_targets);
+        targets[i] = chance(0.5) ? blank : bad[below(3)];  /* only bad if read */
     }
     sealed(targets);
     int32_t zero_infinity = (int32_t)below(2);
@@ -989,9 +1007,11 @@ static void fuzz_ctc(void) {
     const void *sample_weight = chance(0.3) ? weights_input("sample_weight", dtype, n) : NULL;
     lk_reduction reduction = pick_reduction(0);
     void *losses_out = reduction == LK_REDUCTION_NONE ? output(n, es) : NULL;
+    double *loss_out = maybe_output(1, sizeof(double), 0.2);
+    void *grad = maybe_output(cells, es, 0.4);
     judge(lk_ctc(dtype, frames, batch, classes, lp, targets, n_targets, stride, input_lengths, target_lengths, blank,
-                 zero_infinity, sample_weight, reduction, maybe_output(1, sizeof(double), 0.2), losses_out,
-                 maybe_output(cells, es, 0.4)));
+                 zero_infinity, sample_weight, reduction, loss_out, losses_out,
+                 grad));
 }
 
 static void fuzz_overlap(void) {
@@ -1037,9 +1057,12 @@ static void fuzz_overlap(void) {
     const void *sample_weight = chance(0.3) ? weights_input("sample_weight", dtype, n) : NULL;
     lk_reduction reduction = pick_reduction(0);
     void *losses_out = reduction == LK_REDUCTION_NONE ? output(n, es) : NULL;
+    double *loss_out = maybe_output(1, sizeof(double), 0.2);
+    void *grad = maybe_output(cells, es, 0.4);
+    void *hess = maybe_output(cells, es, 0.5);
     judge(lk_overlap(id, params, n_params, dtype, batch, classes, spatial, input, index, values, class_weight,
-                     sample_weight, reduction, maybe_output(1, sizeof(double), 0.2), losses_out,
-                     maybe_output(cells, es, 0.4), maybe_output(cells, es, 0.5)));
+                     sample_weight, reduction, loss_out, losses_out,
+                     grad, hess));
 }
 
 /* The functions without arrays: version, status names, loss ids, thread count. */
