@@ -33,10 +33,10 @@ import numpy as np
 MIN_BYTES = 128 << 10
 DEFAULT_MAX_BYTES = 1 << 30
 
-# Guards `_buffers`. Never waited for by a loss call: code under it can be interrupted by a
-# garbage collection whose finalizers, or by a signal handler, that call a loss on the same
-# thread (a plain lock would then wait for itself forever, a reentrant one would let the
-# nested call change the list under the outer one), and such a finalizer may wait for
+# Guards `_buffers`. Never waited for by a loss call: code under it can be interrupted on its
+# own thread by a garbage collection (running finalizers) or a signal handler, either of which
+# may call a loss (a plain lock would then wait for itself forever; a reentrant one would let
+# the nested call change the list under the outer one), and such a finalizer may wait for
 # something another thread holds while that thread calls a loss. So a call that finds the
 # cache busy takes a fresh array instead: it only loses the recycling for that one output.
 _lock = threading.Lock()
