@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs LossKit and everything its tests need, then runs every test:
-# the Swift tests (swift test) and the Python suite, which also compiles and runs the C ABI
-# tests and the header check. Exits non-zero on any failure.
+# the Swift tests (swift test), the C ABI tests and fuzz harness against an AddressSanitizer +
+# UBSan build (scripts/sanitize.sh), and the Python suite, which also compiles and runs the C
+# ABI tests, the fuzz harness and the header check, and holds the hostile tests
+# (python/tests/hostile: property-based fuzz, leaks, re-entrancy). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -19,6 +21,9 @@ if grep -qw avx512f /proc/cpuinfo; then
     swift test --scratch-path .build-avx512-test -Xcc -march=x86-64-v4 -Xswiftc -DLOSSKIT_FMA \
         -Xswiftc -DLOSSKIT_AVX512 --filter VectorMath 2>&1 | tail -n 12
 fi
+
+echo "== C ABI tests and fuzz harness under AddressSanitizer + UndefinedBehaviorSanitizer"
+bash scripts/sanitize.sh
 
 # Run from outside the source tree so the installed package is what gets imported.
 cd python/tests

@@ -53,8 +53,14 @@ public func lk_elementwise_param_grad(
         let target = try required(target, "target", count: count)
         let weightCount = try length(nWeight, "n_weight")
         let columnCount = try length(nColumn, "n_column")
+        // The driver writes a derivative for every parameter of the loss, but param_grad
+        // holds only n_params (fewer when trailing parameters keep their defaults): then the
+        // driver writes into scratch and the caller gets the first n_params.
+        let paramScratch = paramGrad != nil && given < specs.count
+            ? UnsafeMutablePointer<Double>.allocate(capacity: specs.count) : nil
+        defer { paramScratch?.deallocate() }
         let outputs = Outputs(lossOut: lossOut, losses: losses, grad: grad, hess: hess,
-                              paramGrad: paramGrad, columnGrad: columnGrad)
+                              paramGrad: paramScratch ?? paramGrad, columnGrad: columnGrad)
         let differentiable = type as? any ParameterDifferentiableLoss.Type
         let differentiating = paramGrad != nil || columnGrad != nil
         if differentiating {
@@ -82,6 +88,7 @@ public func lk_elementwise_param_grad(
         default:
             throw LossKitError(.unsupportedDType, "dtype must be LK_FLOAT32 (0) or LK_FLOAT64 (1), got \(dtype)")
         }
+        if let paramScratch, let paramGrad { paramGrad.update(from: paramScratch, count: given) }
     }
 }
 

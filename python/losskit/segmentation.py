@@ -65,6 +65,8 @@ def _evaluate(name: str, input: Any, target: Any, params: tuple[tuple[str, Any],
         raise ValueError(f"input: expected scores of shape (N, C, d1, ...), got shape {x.shape}")
     batch, classes = x.shape[:2]
     spatial = math.prod(x.shape[2:])
+    if classes == 0 and batch * spatial > 0:  # the library's message says `classes`, C's name
+        raise ValueError(f"input: expected at least one class on axis 1, got shape {x.shape}")
     t = as_array(target, "target")
     index = values_map = None
     if t.ndim == x.ndim - 1:

@@ -749,6 +749,26 @@ static void test_hybrid(void) {
 #undef HY
 }
 
+/* lk_elementwise_param_grad with fewer parameters than the loss has (the rest at their
+ * defaults) writes exactly n_params derivatives: adaptive_robust_loss with alpha only gets
+ * d(loss)/d(alpha), equal to a central difference of the loss in alpha, and nothing past it. */
+static void test_param_grad_with_fewer_params(void) {
+    int32_t id;
+    if (lk_loss_id("adaptive_robust_loss", &id) != LK_OK) { check(0, "adaptive_robust_loss exists"); return; }
+    const double x[5] = {-2, -0.5, 0.25, 1, 3}, y[5] = {0, 0, 0, 0.5, -1};
+    const double alpha = 1.5, h = 1e-6;
+    double *param_grad = typed_output(LK_FLOAT64, 1), loss, up, down;
+    lk_status s = lk_elementwise_param_grad(id, &alpha, 1, LK_FLOAT64, 5, x, y, NULL, 0, LK_WEIGHTING_NORMALIZED,
+                                            NULL, 0, LK_REDUCTION_SUM, &loss, NULL, NULL, NULL, param_grad, NULL);
+    const double a_up = alpha + h, a_down = alpha - h;
+    lk_elementwise(id, &a_up, 1, LK_FLOAT64, 5, x, y, NULL, 0, 0, NULL, 0, LK_REDUCTION_SUM, &up, NULL, NULL, NULL);
+    lk_elementwise(id, &a_down, 1, LK_FLOAT64, 5, x, y, NULL, 0, 0, NULL, 0, LK_REDUCTION_SUM, &down, NULL, NULL, NULL);
+    check(s == LK_OK && close_to(param_grad[0], (up - down) / (2 * h), 1e-6, 1e-9),
+          "param_grad with n_params 1: %.9g, central difference %.9g", param_grad[0], (up - down) / (2 * h));
+    check(guard_intact(LK_FLOAT64, param_grad, 1), "param_grad with n_params 1: nothing written past it");
+    free(param_grad);
+}
+
 int main(void) {
     test_version();
     test_status_names();
@@ -761,6 +781,7 @@ int main(void) {
     test_cross_entropy_errors();
     test_rowwise();
     test_hybrid();
+    test_param_grad_with_fewer_params();
     test_long_error_message();
     test_thread_local_errors();
     printf("%d passed, %d failed\n", passed, failed);

@@ -60,18 +60,25 @@ def as_array(value: Any, name: str) -> np.ndarray:
     return array
 
 
-def contiguous(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def contiguous(array: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
     """`array` as a C-contiguous, native-byte-order array of `dtype`, copied only if needed.
 
     Unlike `np.ascontiguousarray`, which turns a 0-d array into shape (1,), this keeps the
-    shape, so scalar inputs and scalar parameters such as `pos_weight=2.0` stay scalars."""
-    return np.asarray(array, dtype=dtype, order="C")
+    shape, so scalar inputs and scalar parameters such as `pos_weight=2.0` stay scalars.
+    A copy that cannot be allocated (a broadcast or stride-0 view of 2^40 elements takes no
+    memory until it is copied) is a ValueError naming the argument, not a bare MemoryError."""
+    try:
+        return np.asarray(array, dtype=dtype, order="C")
+    except MemoryError:
+        raise ValueError(f"{name}: the array of shape {array.shape} is too large to copy into a "
+                         f"contiguous {np.dtype(dtype)} array ({array.size * np.dtype(dtype).itemsize} "
+                         f"bytes)") from None
 
 
 def as_input(value: Any, name: str = "input") -> np.ndarray:
     """The input (predictions) as a contiguous array of its computation dtype."""
     array = as_array(value, name)
-    return contiguous(array, computation_dtype(array, name))
+    return contiguous(array, computation_dtype(array, name), name)
 
 
 def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -79,7 +86,7 @@ def as_like(value: Any, name: str, dtype: np.dtype, shape: tuple[int, ...] | Non
     array = as_array(value, name)
     if shape is not None and array.shape != shape:
         raise ValueError(f"{name}: expected shape {shape}, got {array.shape}")
-    return contiguous(array, dtype)
+    return contiguous(array, dtype, name)
 
 
 def as_real(value: Any, name: str) -> float:
@@ -127,7 +134,7 @@ def sample_weight_for(value: Any, shape: tuple[int, ...], dtype: np.dtype) -> np
     if array.shape != shape and not (len(shape) >= 1 and array.shape == shape[:1]):
         per_sample = f" or {shape[:1]}" if len(shape) >= 1 else ""
         raise ValueError(f"sample_weight: expected shape {shape}{per_sample}, got {array.shape}")
-    return contiguous(array, dtype)
+    return contiguous(array, dtype, "sample_weight")
 
 
 # What the shim's plain-call fast paths (`_native.elementwise_plain`, `cross_entropy_plain`)

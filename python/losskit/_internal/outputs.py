@@ -17,6 +17,7 @@ The rules (documented for users in the README, "Output arrays"):
   it, a memoryview, or a tensor made by `torch.from_numpy` keeps it out of reuse.
 * At most `set_output_cache(max_bytes)` bytes are kept (default `DEFAULT_MAX_BYTES`); 0 turns
   recycling off and frees what is kept. Idle buffers beyond the limit are dropped oldest first.
+* A loss call never waits for the cache: one that finds it busy gets a fresh array (see `_lock`).
 
 A recycled output is an ordinary writable, C-contiguous array whose `base` is the cached
 buffer (so `owndata` is False) and whose contents are undefined until the kernel writes them,
@@ -32,6 +33,12 @@ import numpy as np
 MIN_BYTES = 128 << 10
 DEFAULT_MAX_BYTES = 1 << 30
 
+# Guards `_buffers`. Never waited for by a loss call: code under it can be interrupted on its
+# own thread by a garbage collection (running finalizers) or a signal handler, either of which
+# may call a loss (a plain lock would then wait for itself forever; a reentrant one would let
+# the nested call change the list under the outer one), and such a finalizer may wait for
+# something another thread holds while that thread calls a loss. So a call that finds the
+# cache busy takes a fresh array instead: it only loses the recycling for that one output.
 _lock = threading.Lock()
 _buffers: list[np.ndarray] = []  # 1-D uint8 buffers, least recently handed out first
 _max_bytes = DEFAULT_MAX_BYTES
@@ -44,16 +51,18 @@ def new_output(shape: tuple[int, ...] | int, dtype: np.dtype) -> np.ndarray:
     nbytes = dtype.itemsize
     for n in shape:
         nbytes *= n
-    if nbytes < MIN_BYTES or _max_bytes == 0:
+    if nbytes < MIN_BYTES or not _lock.acquire(blocking=False):
         return np.empty(shape, dtype)
-    with _lock:
-        buffer = _take_idle(nbytes)
+    try:
+        buffer = _take_idle(nbytes) if _max_bytes else None
         if buffer is None:
-            _make_room(nbytes)
+            _make_room(nbytes)  # also applies a limit lowered while the cache was busy
             if _cached_bytes() + nbytes > _max_bytes:
                 return np.empty(shape, dtype)
             buffer = np.empty(nbytes, np.uint8)
             _buffers.append(buffer)
+    finally:
+        _lock.release()
     return buffer.view(dtype).reshape(shape)
 
 
@@ -90,15 +99,22 @@ def _make_room(nbytes: int) -> None:
 def set_output_cache(max_bytes: int) -> int:
     """Sets how many bytes of large output buffers LossKit may keep for reuse, and returns the
     previous limit. 0 disables recycling and frees the idle buffers; arrays still in use stay
-    valid (they are ordinary numpy arrays that own a reference to their buffer)."""
+    valid (they are ordinary numpy arrays that own a reference to their buffer). If the cache
+    is busy at that moment (another thread, or this one interrupted by a finalizer), the idle
+    buffers beyond the limit are dropped by the next large output instead."""
     global _max_bytes
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)):
         raise TypeError(f"max_bytes: expected an integer, got {type(max_bytes).__name__}")
     if max_bytes < 0:
         raise ValueError(f"max_bytes: expected a number of bytes >= 0, got {max_bytes}")
-    with _lock:
-        previous, _max_bytes = _max_bytes, int(max_bytes)
-        _make_room(0)
-        if _max_bytes == 0:
-            _buffers.clear()
+    previous, _max_bytes = _max_bytes, int(max_bytes)
+    # Called from a finalizer or a signal handler while this thread is inside `new_output`, or
+    # while another thread is, waiting could hang: the next large output applies the limit.
+    if _lock.acquire(blocking=False):
+        try:
+            _make_room(0)
+            if _max_bytes == 0:
+                _buffers.clear()
+        finally:
+            _lock.release()
     return previous
