@@ -164,7 +164,8 @@ LK_API lk_status lk_loss_id(const char *name, int32_t *id);
  *
  * @param loss       id of a catalogue entry of kind "elementwise" (see lk_loss_id).
  * @param params     the loss's parameters in catalogue order (e.g. {delta} for huber_loss);
- *                   may be NULL when n_params is 0. Each must be finite and in its range.
+ *                   may be NULL when n_params is 0. Each must be in its range: finite,
+ *                   or infinite only where the catalogue's bound is inclusive (alpha = -inf).
  * @param n_params   number of values in params, at most the catalogue's count; parameters
  *                   past n_params take their catalogue defaults (so a loss that gains a
  *                   parameter in a later version keeps working for existing callers).
