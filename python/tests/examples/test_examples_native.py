@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,11 @@ def test_rust_example(tmp_path):
     cargo = shutil.which("cargo")
     if cargo is None:
         pytest.skip("cargo is not on PATH")
-    env = dict(os.environ, LOSSKIT_LIB_DIR=str(LIBRARY_DIR), CARGO_TARGET_DIR=str(tmp_path / "target"))
+    # As a user runs it: no LOSSKIT_LIB_DIR, so build.rs asks the `python3` on PATH (this test's
+    # Python, whose folder comes first) where the installed package keeps the library.
+    env = {k: v for k, v in os.environ.items() if k not in ("LOSSKIT_LIB_DIR", "PYTHON")}
+    env.update(PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+               CARGO_TARGET_DIR=str(tmp_path / "target"))
     done = subprocess.run([cargo, "run", "--offline", "--quiet"], cwd=ROOT / "examples/rust", env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
