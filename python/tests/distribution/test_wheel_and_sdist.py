@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 MANYLINUX = "manylinux_2_34_x86_64"
-# The whole wheel measured 9.4 MB: three stripped builds of 3.2 MB compressed each, of which
+# The whole wheel measured 9.5 MB: three stripped builds of 3.2 MB compressed each, of which
 # the static Swift runtime and standard library are about 60%. This bound catches a regression
 # (an unstripped library is 16.5 MB); the 8 MB goal needs one runtime copy, not three.
 MAX_WHEEL_BYTES = 10 * 1000 * 1000
