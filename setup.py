@@ -86,7 +86,7 @@ def build_swift_library(swift: str, level: str | None = None) -> Path:
         command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}", *TUNED_SWIFT_FLAGS[level]]
     what = f"{LIBRARY} tuned for {level}" if level else f"{LIBRARY} (portable)"
     log(f"compiling {what} with `swift build -c release` in {scratch.name}/ "
-        "(a first build takes 2-6 minutes per library on two cores; later ones only recompile changes)")
+        "(a first build takes 1-3 minutes per library on two idle cores; later ones only recompile changes)")
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT)
     if done.returncode != 0:
