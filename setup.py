@@ -1,16 +1,26 @@
 """Builds the Swift library liblosskit.so and the CPython shim that wraps it.
 
 `pip install .` (and `pip install -e .`) runs `swift build -c release -Xswiftc -static-stdlib`,
-which makes a library that needs no Swift runtime, copies it next to the extension inside the
-package, and links the extension to it with rpath $ORIGIN. On x86-64 it also builds tuned
-copies for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) into glibc-hwcaps/ subfolders, from which
-the dynamic loader picks the best one for the CPU (LOSSKIT_TUNED_BUILDS=0 skips them). Set
-LOSSKIT_SWIFT to choose the `swift` executable.
+which makes a library that needs no Swift runtime, copies it into the package folder, strips
+it, and links the extension (`losskit/_internal/_native`) to it with rpath $ORIGIN/.. . On
+x86-64 it also builds tuned copies for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) into
+glibc-hwcaps/ subfolders, from which the dynamic loader picks the best one for the CPU
+(LOSSKIT_TUNED_BUILDS=0 skips them). Set LOSSKIT_SWIFT to choose the `swift` executable.
+
+The package also carries what a C program needs: `losskit/include/losskit.h` and
+`losskit/pkgconfig/losskit.pc` (`python -m losskit config` prints the flags).
+
+Every Swift build says on stderr what it compiles and how long it took; pip shows these lines
+with `pip install -v`. The version is the C header's LK_VERSION_* macros, so the Python
+package, the header, `lk_version()` and the catalogue always agree.
 """
 import os
 import platform
+import re
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -29,23 +39,89 @@ TUNED_SWIFT_FLAGS = {
     "x86-64-v4": ("-Xswiftc", "-DLOSSKIT_FMA", "-Xswiftc", "-DLOSSKIT_AVX512"),
 }
 TUNED_LEVELS = tuple(TUNED_SWIFT_FLAGS)
+HEADER = ROOT / "include" / "losskit.h"
+# Package.swift's swift-tools-version; older toolchains cannot read the manifest.
+MINIMUM_SWIFT = (6, 0)
 
 
-def build_swift_library(level: str | None = None) -> Path:
-    """Builds liblosskit.so with SwiftPM (portable, or tuned for `level`) and returns its path."""
+def version() -> str:
+    """"MAJOR.MINOR.PATCH" from the header's LK_VERSION_* macros, the one place it is written."""
+    text = HEADER.read_text()
+    parts = [re.search(rf"^#define LK_VERSION_{part} (\d+)$", text, flags=re.M) for part in ("MAJOR", "MINOR", "PATCH")]
+    if not all(parts):
+        raise SystemExit(f"error: {HEADER} does not define LK_VERSION_MAJOR, _MINOR and _PATCH")
+    return ".".join(match.group(1) for match in parts)
+
+
+def log(message: str) -> None:
+    """A progress line on stderr, which `pip install -v` shows (pip hides it otherwise)."""
+    print(f"losskit: {message}", file=sys.stderr, flush=True)
+
+
+def swift_toolchain() -> str:
+    """The `swift` executable, checked to be new enough; a clean error (no traceback) if not."""
     swift = os.environ.get("LOSSKIT_SWIFT") or shutil.which("swift")
     if not swift:
-        raise RuntimeError("building losskit needs the Swift toolchain: put `swift` on PATH or set LOSSKIT_SWIFT")
+        raise SystemExit("error: building losskit needs the Swift toolchain (6.0 or newer): put `swift` on PATH "
+                         "or set LOSSKIT_SWIFT to its path (https://www.swift.org/install/)")
+    try:
+        banner = subprocess.run([swift, "--version"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        raise SystemExit(f"error: could not run `{swift} --version`: {error}") from None
+    found = re.search(r"Swift version (\d+)\.(\d+)", banner)
+    if not found:
+        raise SystemExit(f"error: `{swift} --version` did not say which Swift version it is: {banner.strip()!r}")
+    if tuple(map(int, found.groups())) < MINIMUM_SWIFT:
+        raise SystemExit(f"error: building losskit needs Swift {'.'.join(map(str, MINIMUM_SWIFT))} or newer; "
+                         f"{swift} is Swift {found.group(1)}.{found.group(2)}")
+    return swift
+
+
+def build_swift_library(swift: str, level: str | None = None) -> Path:
+    """Builds liblosskit.so with SwiftPM (portable, or tuned for `level`) and returns its path."""
     command = [swift, "build", "-c", "release", "--product", "losskit", "-Xswiftc", "-static-stdlib"]
     scratch = ROOT / ".build"
     if level:
         scratch = ROOT / f".build-{level}"
         command += ["--scratch-path", str(scratch), "-Xcc", f"-march={level}", *TUNED_SWIFT_FLAGS[level]]
-    subprocess.run(command, cwd=ROOT, check=True)
+    what = f"{LIBRARY} tuned for {level}" if level else f"{LIBRARY} (portable)"
+    log(f"compiling {what} with `swift build -c release` in {scratch.name}/ "
+        "(a first build takes 1-3 minutes per library on two idle cores; later ones only recompile changes)")
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"error: `{' '.join(command)}` failed with exit code {done.returncode}")
     built = scratch / "release" / LIBRARY
     if not built.exists():
-        raise RuntimeError(f"swift build did not produce {built}")
+        raise SystemExit(f"error: swift build did not produce {built}")
+    log(f"compiled {what} in {time.monotonic() - started:.0f} s")
     return built
+
+
+def strip(library: Path) -> None:
+    """Removes the symbol table and debug information from a shipped copy (16.5 MB down to
+    8.7 MB per library); the exported C ABI lives in the dynamic symbol table and stays.
+    LOSSKIT_STRIP=0 keeps them, for a debugger."""
+    tool = shutil.which("strip")
+    if os.environ.get("LOSSKIT_STRIP", "1") == "0" or tool is None:
+        return
+    subprocess.run([tool, "--strip-unneeded", str(library)], check=True)
+
+
+def pkg_config_file() -> str:
+    """losskit.pc for `losskit/pkgconfig/`, every path relative to that folder (${pcfiledir}), so
+    it is right wherever the package is installed. The rpath lets programs run without
+    LD_LIBRARY_PATH."""
+    return f"""prefix=${{pcfiledir}}/..
+includedir=${{prefix}}/include
+libdir=${{prefix}}
+
+Name: losskit
+Description: Machine-learning losses with fused gradients and Hessians (C ABI of LossKit)
+Version: {version()}
+Cflags: -I${{includedir}}
+Libs: -L${{libdir}} -llosskit -Wl,-rpath,${{libdir}}
+"""
 
 
 def tuned_levels() -> tuple[str, ...]:
@@ -59,8 +135,10 @@ class BuildWithSwift(build_ext):
     """build_ext that first builds the Swift libraries and ships them beside the extension."""
 
     def run(self):
-        portable = build_swift_library()
-        tuned = {level: build_swift_library(level) for level in tuned_levels()}
+        swift = swift_toolchain()
+        started = time.monotonic()
+        portable = build_swift_library(swift)
+        tuned = {level: build_swift_library(swift, level) for level in tuned_levels()}
         for ext in self.extensions:
             ext.library_dirs.append(str(portable.parent))
         super().run()
@@ -71,6 +149,20 @@ class BuildWithSwift(build_ext):
             for relative, library in self._libraries(portable, tuned):
                 (package / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(library, package / relative)
+                strip(package / relative)
+            (package / "include").mkdir(exist_ok=True)
+            shutil.copy2(HEADER, package / "include" / HEADER.name)
+            (package / "pkgconfig").mkdir(exist_ok=True)
+            (package / "pkgconfig" / "losskit.pc").write_text(pkg_config_file())
+        log(f"built the Swift libraries and the extension in {time.monotonic() - started:.0f} s")
+
+    def build_extensions(self):
+        # The interpreter's own link command can carry `-Wl,-rpath,<its lib folder>` (pyenv's
+        # does); in a wheel that would name a folder of the build machine. The extension needs
+        # only its own rpath, $ORIGIN/.. (runtime_library_dirs below).
+        self.compiler.linker_so = [arg for arg in self.compiler.linker_so
+                                   if not arg.startswith(("-Wl,-rpath", "-Wl,-R"))]
+        super().build_extensions()
 
     @staticmethod
     def _libraries(portable: Path, tuned: dict[str, Path]) -> list[tuple[str, Path]]:
@@ -82,7 +174,8 @@ class BuildWithSwift(build_ext):
         return Path(self.get_ext_fullpath(ext.name)).parent.parent
 
     def _shipped(self) -> list[str]:
-        return [LIBRARY] + [f"glibc-hwcaps/{level}/{LIBRARY}" for level in tuned_levels()]
+        return [LIBRARY, "include/losskit.h", "pkgconfig/losskit.pc"] + \
+            [f"glibc-hwcaps/{level}/{LIBRARY}" for level in tuned_levels()]
 
     def get_outputs(self):
         package = self._package_folder(self.extensions[0])
@@ -98,12 +191,16 @@ class BuildWithSwift(build_ext):
 
 
 setup(
+    version=version(),
     ext_modules=[
         Extension(
             "losskit._internal._native",
             sources=["python/losskit/_internal/_native.c"],
             include_dirs=[str(ROOT / "include")],
             libraries=["losskit"],
+            # The shim calls no libc function itself, so the linker would not record libc as
+            # needed; auditwheel cannot judge a module that does not name its libc.
+            extra_link_args=["-Wl,--no-as-needed", "-lc"],
             # The libraries sit in the package folder, one above the shim; the loader also
             # looks in that folder's glibc-hwcaps/ subfolders for the CPU's tuned build.
             runtime_library_dirs=["$ORIGIN/.."],

@@ -37,3 +37,7 @@ LD_LIBRARY_PATH="$portable" LOSSKIT_EXPECT_ISA=x86-64 "$python" -m pytest -q -p 
 
 echo "== Python, C ABI and header tests on the build the loader picks for this CPU"
 "$python" -m pytest -q -p no:cacheprovider --rootdir=. .
+
+echo "== Distribution: the manylinux wheel and the sdist, each installed in a fresh virtual environment"
+# Once only (slow: the sdist compiles the portable library from scratch); the wheel reuses .build*.
+LOSSKIT_DISTRIBUTION_TESTS=1 "$python" -m pytest -q -p no:cacheprovider --rootdir=. -s distribution

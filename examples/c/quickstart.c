@@ -1,5 +1,5 @@
 /* Huber loss with gradient and Hessian through the C ABI, then an error status.
- * Build: cc quickstart.c -I include -L <dir of liblosskit.so> -llosskit -Wl,-rpath,<that dir> */
+ * Build and run, with LossKit installed: cc quickstart.c $(python -m losskit config --cflags --libs) && ./a.out */
 #include <stdio.h>
 #include "losskit.h"
 

@@ -35,6 +35,7 @@ from . import (binary, combinators, distributions, divergences, metric_learning,
 from ._internal import _native
 from ._internal.build import build_info
 from ._internal.catalogue import catalogue, families
+from ._internal.locations import get_include, get_library_dir
 from ._internal.outputs import set_output_cache
 from ._internal.threads import get_num_threads, set_num_threads
 from .binary import *  # noqa: F401,F403  (each family's __all__, listed in __all__ below)
@@ -54,8 +55,8 @@ __version__ = _native.version()
 _FAMILY_MODULES = (regression, distributions, binary, multiclass, multilabel, divergences, segmentation,
                   metric_learning, ranking, sequences, combinators)
 
-__all__ = ["__version__", "build_info", "catalogue", "families", "get_num_threads", "set_num_threads",
-           "set_output_cache"]
+__all__ = ["__version__", "build_info", "catalogue", "families", "get_include", "get_library_dir", "get_num_threads",
+           "set_num_threads", "set_output_cache"]
 for _module in _FAMILY_MODULES:
     __all__ += _module.__all__
 del _module

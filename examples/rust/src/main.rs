@@ -2,7 +2,8 @@
 //! (status codes, lk_loss_id, lk_elementwise, lk_status_name, lk_last_error), and a small safe
 //! wrapper turns statuses into `Result`s carrying the library's message.
 //!
-//! Build and run: LOSSKIT_LIB_DIR=<dir of liblosskit.so> cargo run --release
+//! Build and run: `cargo run --release` with LossKit installed in the Python on PATH (build.rs asks
+//! it where liblosskit.so is), or LOSSKIT_LIB_DIR=<dir of liblosskit.so> cargo run --release
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::fmt;
 use std::ptr;

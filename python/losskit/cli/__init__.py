@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "losses": ("losses", "list the losses by family: formulas, parameters and derivatives"),
     "plot": ("plot", "draw elementwise losses and their fused derivatives into a PNG"),
     "bench": ("bench", "time LossKit's loss + gradient against numpy, PyTorch and JAX"),
+    "config": ("config", "print the flags to build C programs against LossKit (--cflags --libs)"),
 }
 
 

@@ -72,7 +72,8 @@ KIND_OPTIONS = {
 }
 EXTRA_OPTIONS = {"triplet_margin_loss": {"swap": False}}
 # Public functions that are not catalogue losses (hybrid_loss combines catalogue losses).
-UTILITIES = {"build_info", "catalogue", "families", "get_num_threads", "set_num_threads", "set_output_cache", "hybrid_loss"}
+UTILITIES = {"build_info", "catalogue", "families", "get_include", "get_library_dir", "get_num_threads",
+             "set_num_threads", "set_output_cache", "hybrid_loss"}
 DOMAIN_SAMPLES = {
     "real": np.array([0.2, -1.5, 3.0]),
     "above_minus_one": np.array([0.2, -0.5, 3.0]),

@@ -1,19 +1,34 @@
-"""The installed package is self-contained and loads the build meant for the CPU."""
+"""The installed package is self-contained, loads the build meant for the CPU, carries what C
+programs build against, and has one version everywhere."""
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 import losskit
+from losskit._internal import _native
 
 PACKAGE = Path(losskit.__file__).parent
-LIBRARIES = [PACKAGE / "liblosskit.so", *PACKAGE.glob("_native*.so"), *PACKAGE.glob("glibc-hwcaps/*/liblosskit.so")]
+ROOT = Path(__file__).resolve().parents[3]
+SHIM = next(PACKAGE.glob("_internal/_native*.so"))
+SWIFT_LIBRARIES = [PACKAGE / "liblosskit.so", *PACKAGE.glob("glibc-hwcaps/*/liblosskit.so")]
+LIBRARIES = [*SWIFT_LIBRARIES, SHIM]
+
+
+def readelf(*args: str) -> str:
+    if shutil.which("readelf") is None:
+        pytest.skip("needs readelf")
+    return subprocess.run(["readelf", "-W", *args], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.skipif(shutil.which("ldd") is None, reason="needs ldd")
@@ -40,3 +55,91 @@ def test_the_loaded_build_is_the_expected_one():
     info = losskit.build_info()
     assert info["isa"] == os.environ.get("LOSSKIT_EXPECT_ISA", info["cpu_best_isa"])
     assert info["version"] == losskit.__version__
+
+
+def test_the_shim_names_libc_and_finds_the_library_only_beside_itself():
+    """auditwheel refuses to judge a module that does not list its libc; a RUNPATH naming a
+    folder of the build machine would make the wheel depend on that machine."""
+    dynamic = readelf("-d", str(SHIM))
+    assert "[libc.so.6]" in dynamic and "[liblosskit.so]" in dynamic
+    assert re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic) == ["$ORIGIN/.."]
+
+
+@pytest.mark.parametrize("library", SWIFT_LIBRARIES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_shipped_libraries_are_stripped_but_export_the_c_abi(library):
+    sections = readelf("-S", str(library))
+    assert ".symtab" not in sections and ".debug_info" not in sections
+    exported = readelf("--dyn-syms", str(library))
+    assert re.search(r"\bFUNC\s+GLOBAL\s+(?:DEFAULT|PROTECTED)\s+\d+\s+lk_elementwise$", exported, flags=re.M)
+
+
+def test_one_version_everywhere():
+    """The header's macros are the source; the package metadata (setup.py reads the header),
+    lk_version(), the catalogue and the header the package ships all say the same."""
+    header = (PACKAGE / "include" / "losskit.h").read_text()
+    macros = {m.group(1): int(m.group(2)) for m in re.finditer(r"^#define LK_VERSION_(MAJOR|MINOR|PATCH) (\d+)$",
+                                                                   header, flags=re.M)}
+    from_header = f"{macros['MAJOR']}.{macros['MINOR']}.{macros['PATCH']}"
+    assert importlib.metadata.version("losskit") == from_header
+    assert losskit.__version__ == _native.version() == from_header
+    assert json.loads(_native.catalogue_json())["version"] == from_header
+    if (ROOT / "pyproject.toml").exists():  # a source checkout: no second copy of the number
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        assert "version" not in project and "version" in project["dynamic"]
+        assert (ROOT / "include" / "losskit.h").read_text() == header
+
+
+def config(*options: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "losskit", "config", *options], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_config_prints_the_folders_the_package_holds():
+    include, libdir = losskit.get_include(), losskit.get_library_dir()
+    assert (Path(include) / "losskit.h").is_file() and (Path(libdir) / "liblosskit.so").is_file()
+    assert config("--cflags", "--libs") == f"-I{include} -L{libdir} -llosskit -Wl,-rpath,{libdir}"
+    assert config("--libs", "--cflags") == f"-L{libdir} -llosskit -Wl,-rpath,{libdir} -I{include}"
+    assert config("--includedir") == include and config("--libdir") == libdir
+    assert config("--modversion") == losskit.__version__
+    assert (Path(config("--pkgconfigdir")) / "losskit.pc").is_file()
+
+
+def test_config_without_options_is_a_usage_error():
+    done = subprocess.run([sys.executable, "-m", "losskit", "config"], capture_output=True, text=True)
+    assert done.returncode == 2 and "--cflags" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("pkg-config") is None, reason="needs pkg-config")
+def test_pkg_config_gives_the_same_folders():
+    env = dict(os.environ, PKG_CONFIG_PATH=config("--pkgconfigdir"))
+
+    def run(option: str) -> list[str]:
+        return subprocess.run(["pkg-config", option, "losskit"], env=env, capture_output=True, text=True,
+                              check=True).stdout.split()
+
+    assert run("--modversion") == [losskit.__version__]
+    (include,) = run("--cflags")
+    assert include.startswith("-I") and Path(include[2:]).resolve() == Path(losskit.get_include()).resolve()
+    libdir, lib, rpath = run("--libs")
+    assert lib == "-llosskit" and libdir.startswith("-L") and rpath.startswith("-Wl,-rpath,")
+    assert Path(libdir[2:]).resolve() == Path(rpath[len("-Wl,-rpath,"):]).resolve() == \
+        Path(losskit.get_library_dir()).resolve()
+
+
+@pytest.mark.skipif(not (ROOT / "setup.py").exists(), reason="needs the source checkout")
+@pytest.mark.parametrize("swift_says", [None, "Swift version 5.10 (swift-5.10-RELEASE)"], ids=["missing", "too-old"])
+def test_building_without_a_recent_swift_is_a_clean_error(tmp_path, swift_says):
+    """setup.py stops before compiling anything with one `error:` line, not a traceback."""
+    env = {k: v for k, v in os.environ.items() if k != "LOSSKIT_SWIFT"}
+    env["PATH"] = str(tmp_path)  # no swift here; python runs by its full path
+    if swift_says:
+        fake = tmp_path / "swift"
+        fake.write_text(f"#!/bin/sh\necho '{swift_says}'\n")
+        fake.chmod(0o755)
+        env["LOSSKIT_SWIFT"] = str(fake)
+    done = subprocess.run([sys.executable, "setup.py", "build_ext", "--build-temp", str(tmp_path / "temp"),
+                           "--build-lib", str(tmp_path / "lib")], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    expected = "needs Swift 6.0 or newer" if swift_says else "needs the Swift toolchain (6.0 or newer)"
+    assert done.stderr.strip().splitlines()[-1].startswith("error: building losskit " + expected)

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,11 @@ def test_rust_example(tmp_path):
     cargo = shutil.which("cargo")
     if cargo is None:
         pytest.skip("cargo is not on PATH")
-    env = dict(os.environ, LOSSKIT_LIB_DIR=str(LIBRARY_DIR), CARGO_TARGET_DIR=str(tmp_path / "target"))
+    # As a user runs it: no LOSSKIT_LIB_DIR, so build.rs asks the `python3` on PATH (this test's
+    # Python, whose folder comes first) where the installed package keeps the library.
+    env = {k: v for k, v in os.environ.items() if k not in ("LOSSKIT_LIB_DIR", "PYTHON")}
+    env.update(PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+               CARGO_TARGET_DIR=str(tmp_path / "target"))
     done = subprocess.run([cargo, "run", "--offline", "--quiet"], cwd=ROOT / "examples/rust", env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -70,3 +75,34 @@ def test_rust_example(tmp_path):
     assert lines[1] == "huber_loss 1.375000 grad 0.166667 0.333333 -0.333333"
     assert lines[2].startswith("refused: LK_ERR_INVALID_ARGUMENT: huber_loss: delta")
     assert lines[3] == "refused: LK_ERR_UNKNOWN_LOSS: no loss is named 'no_such_loss'"
+
+
+def test_swift_example_package():
+    """examples/swift depends on LossKit by path and calls each typed Swift API once; every
+    printed value is derived by hand (see Tests/LossKitTests/TypedAPITests.swift)."""
+    swift = shutil.which("swift")
+    if swift is None:
+        pytest.skip("swift is not on PATH")
+    done = subprocess.run([swift, "run", "--quiet", "--package-path", str(ROOT / "examples/swift")],
+                          capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr
+    printed = {}
+    for line in done.stdout.splitlines():
+        name, loss, word, *grad = line.split()
+        if name != "refused:":
+            assert word == "grad"
+            printed[name] = (float(loss), [float(g) for g in grad])
+    expected = {
+        "huber_loss": (1.375, [1 / 6, 1 / 3, -1 / 3]),          # (0.125 + 2.5 + 1.5) / 3; clip(r) / 3
+        "nll_loss": (0.3, [-0.5, 0, 0, -0.5]),                  # (0.5 + 0.1) / 2; -1/2 at the targets
+        "triplet_margin_loss": (1.0, [-1.0, 1.0]),              # d_ap = d_an = 1, margin 1
+        "nt_xent": (np.log1p(np.exp(-1.0)), None),              # -1 + log(e + 1) for both anchors
+        "ctc_loss": (-np.log(0.75), None),                      # three alignments of 1/4 each
+        "dice_loss": (0.15, [-0.2875, 0.2125, 0.2125, -0.2875]),  # 1 - 1.7 / 2; -(2t - 0.85) / 4
+    }
+    assert printed.keys() == expected.keys()
+    for name, (loss, grad) in expected.items():
+        assert printed[name][0] == pytest.approx(loss, abs=2e-6), name
+        if grad is not None:
+            assert printed[name][1] == pytest.approx(grad, abs=2e-6), name
+    assert done.stdout.splitlines()[-1].startswith("refused: huber_loss: delta")

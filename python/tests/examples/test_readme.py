@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import doctest
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-import losskit
 from losskit.cli import losses as losses_table
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,18 +44,35 @@ def test_swift_example_is_the_one_the_swift_tests_run():
         [line.strip() for line in tested.strip().splitlines()]
 
 
-def test_c_example_is_the_file_and_runs(tmp_path):
+def c_build_line() -> str:
+    """The README's one-line C build, which must also be the one quickstart.c's comment gives."""
+    (line,) = [block.strip() for block in blocks("sh") if "losskit config" in block]
+    assert line.startswith("cc quickstart.c $(python -m losskit config --cflags --libs)")
+    assert line in (ROOT / "examples/c/quickstart.c").read_text()
+    return line
+
+
+def test_c_example_is_the_file_and_its_build_line_runs_elsewhere(tmp_path):
+    """The C block is quickstart.c, and the README's build line, run as written by a shell in
+    another folder holding a copy of it, compiles, links and runs it against the installed
+    package (with `python` being this test's Python)."""
     (c_block,) = blocks("c")
     source = ROOT / "examples/c/quickstart.c"
     assert c_block == source.read_text()
-    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if compiler is None:
-        pytest.skip("no C compiler on PATH")
-    library_dir = Path(losskit.__file__).parent
-    binary = tmp_path / "quickstart"
-    subprocess.run([compiler, str(source), "-I", str(ROOT / "include"), "-L", str(library_dir), "-llosskit",
-                    f"-Wl,-rpath,{library_dir}", "-o", str(binary)], check=True)
-    out = subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout.splitlines()
+    line = c_build_line()
+    if shutil.which("cc") is None:
+        pytest.skip("no `cc` on PATH")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (bin_dir / "python").chmod(0o755)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    shutil.copy(source, work / "quickstart.c")
+    env = dict(os.environ, PATH=os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+    done = subprocess.run(["sh", "-c", line], cwd=work, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
     # Hand-derived: huber(0.5, 3, -2) = (0.125 + 2.5 + 1.5) / 3; grad clip(r)/3; hess [1/3, 0, 0].
     assert out[0] == "loss 1.375000 grad 0.166667 0.333333 -0.333333 hess 0.333333 0 0"
     assert out[1].startswith("LK_ERR_INVALID_ARGUMENT: huber_loss: delta must be")
