@@ -78,7 +78,7 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(
                                         reduction: reduction, losses: l.baseAddress, grad: g.baseAddress,
                                         hess: h.baseAddress)
                                     try problem.validate(formula)
-                                    return T.evaluate(L.self, parameters: values, problem)
+                                    return try T.evaluate(L.self, parameters: values, problem)
                                 }
                             }
                         }

@@ -28,7 +28,7 @@ public func ntXent<T: LossScalar>(
                         labels: y.baseAddress ?? placeholder(), temperature: temperature, reduction: reduction,
                         losses: l.baseAddress, grad: g.baseAddress)
                     try problem.validate()
-                    return T.evaluate(problem)
+                    return try T.evaluate(problem)
                 }
             }
         }
@@ -101,7 +101,7 @@ public func ctcLoss<T: LossScalar>(
                                     sampleWeight: sampleWeight == nil ? nil : (w.baseAddress ?? placeholder()),
                                     reduction: reduction, losses: l.baseAddress, grad: g.baseAddress)
                                 try problem.validate()
-                                return T.evaluate(problem)
+                                return try T.evaluate(problem)
                             }
                         }
                     }
