@@ -10,30 +10,18 @@
 #define _POSIX_C_SOURCE 200809L /* pthread barriers */
 
 #include "losskit.h"
+#include "check.h"
 
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------
- * Reporting
+ * Reporting (check() is in check.h)
  * ---------------------------------------------------------------------------------------- */
-
-static int passed, failed;
-
-__attribute__((format(printf, 2, 3))) static void check(int ok, const char *format, ...) {
-    va_list args;
-    va_start(args, format);
-    printf("%s - ", ok ? "ok" : "FAIL");
-    vprintf(format, args);
-    printf("\n");
-    va_end(args);
-    if (ok) passed++; else failed++;
-}
 
 /* |actual - expected| <= rel * |expected| + abs, false for NaN. */
 static int close_to(double actual, double expected, double rel, double abs_tol) {

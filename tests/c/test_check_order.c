@@ -11,23 +11,12 @@
  * Build: cc -std=c11 -I include tests/c/test_check_order.c -L <dir> -llosskit -Wl,-rpath,<dir> -lm
  */
 #include "losskit.h"
+#include "check.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static int passed, failed;
-
-__attribute__((format(printf, 2, 3))) static void check(int ok, const char *format, ...) {
-    va_list args;
-    va_start(args, format);
-    printf("%s - ", ok ? "ok" : "FAIL");
-    vprintf(format, args);
-    printf("\n");
-    va_end(args);
-    if (ok) passed++; else failed++;
-}
 
 #define SENTINEL (-12345.5)
 
