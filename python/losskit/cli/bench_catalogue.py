@@ -48,6 +48,7 @@ class CatalogueCase:
     quick: bool = False
     tiny: bool = False
     unit: str = "ms"
+    grad_tolerance: float | None = None  # the worker's GRAD_TOL unless set (see LOOSER_GRADIENTS)
 
     @property
     def label(self) -> str:
@@ -280,10 +281,18 @@ BUILDERS: dict[str, tuple[str, Callable[[np.random.Generator, bool], Problem]]] 
 }
 
 
+# Where PyTorch's float32 result is the less exact one, measured against PyTorch's own float64
+# result on the same full-size data (which LossKit matches to 5e-8): CTC's 200 frames of float32
+# log-space sums (3.5e-4 of max |gradient|), and Lovász's sort of float32 errors, which orders
+# near-ties differently (5.0e-4). The check still catches a wrong formula, not those roundings.
+LOOSER_GRADIENTS = {"ctc_loss": 1e-3, "lovasz_softmax_loss": 1e-3}
+
+
 def cases(quick: bool, family: str | None = None) -> list[CatalogueCase]:
     """One case per catalogue loss (of `family`, or all), in catalogue order."""
     from .._internal.catalogue import catalogue
-    return [CatalogueCase(e["name"], *BUILDERS[e["name"]], quick=quick) for e in catalogue(family)]
+    return [CatalogueCase(e["name"], *BUILDERS[e["name"]], quick=quick,
+                          grad_tolerance=LOOSER_GRADIENTS.get(e["name"])) for e in catalogue(family)]
 
 
 def make_data(case: CatalogueCase, quick: bool) -> Problem:

@@ -165,8 +165,11 @@ def footer(report: Report) -> list[str]:
     """The agreement verdict (and any problems), how to read ratios, and the cores kept busy."""
     problems = report.problems()
     checked = sum(1 for r in report.results.values() for e in r.get("cases", []) if "agreement" in e)
+    looser = "" if report.suite == "headline" else (
+        "; " + ", ".join(f"{name} {tol:.0e}" for name, tol in SUITES["catalogue"].LOOSER_GRADIENTS.items())
+        + " where PyTorch's float32 rounding is larger")
     verdict = (f"agreement: all {checked} peer results match LossKit (loss within relative "
-               f"{LOSS_RTOL:.0e}, gradient within {GRAD_TOL:.0e} of max |gradient|)" if not problems
+               f"{LOSS_RTOL:.0e}, gradient within {GRAD_TOL:.0e} of max |gradient|{looser})" if not problems
                else f"agreement: {len(problems)} PROBLEM(S) ('!' = differs from LossKit):")
     return ([verdict] + [f"  {line}" for line in problems]
             + ["ratios > 1: LossKit is faster", "cores busy while timing (CPU time / wall time, median of large cases):"]

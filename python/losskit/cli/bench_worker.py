@@ -69,8 +69,9 @@ def max_abs_difference(a: np.ndarray, b: np.ndarray, block: int = 1 << 20) -> fl
                default=0.0)
 
 
-def agreement(value: tuple[float, np.ndarray], reference: tuple[float, np.ndarray]) -> dict[str, Any]:
-    """Whether a peer's (loss, gradient) matches LossKit's within LOSS_RTOL and GRAD_TOL."""
+def agreement(value: tuple[float, np.ndarray], reference: tuple[float, np.ndarray],
+              grad_tol: float = GRAD_TOL) -> dict[str, Any]:
+    """Whether a peer's (loss, gradient) matches LossKit's within LOSS_RTOL and `grad_tol`."""
     loss, grad = value
     ref_loss, ref_grad = reference
     loss_error = abs(loss - ref_loss) / max(abs(ref_loss), np.finfo(np.float32).tiny)
@@ -79,7 +80,7 @@ def agreement(value: tuple[float, np.ndarray], reference: tuple[float, np.ndarra
     else:
         scale = float(np.max(np.abs(ref_grad))) or 1.0
         grad_error = max_abs_difference(grad, ref_grad) / scale
-    return {"agrees": bool(loss_error <= LOSS_RTOL and grad_error <= GRAD_TOL),
+    return {"agrees": bool(loss_error <= LOSS_RTOL and grad_error <= grad_tol),
             "loss": loss, "reference_loss": ref_loss, "loss_error": loss_error, "grad_error": grad_error}
 
 
@@ -96,7 +97,8 @@ def measure(suite: Any, library: str, case: Any, quick: bool, repeat: int, loops
             entry["floor"] = time_calls(floor, repeat, 1)
     else:
         losskit = suite.prepare("losskit", case, data)
-        entry["agreement"] = agreement(first, losskit.value(losskit.run()))
+        entry["agreement"] = agreement(first, losskit.value(losskit.run()),
+                                       getattr(case, "grad_tolerance", None) or GRAD_TOL)
     del first
     if case.tiny:
         time_calls(runner.run, 1, loops)
