@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import losskit as lk
-from derivative_checks import DTYPES, REDUCTIONS, RTOL, assert_derivatives, central_difference
+from derivative_checks import DTYPES, REDUCTIONS, assert_derivatives, central_difference
 
 RESIDUALS = np.array([-30.0, -3.0, -1.0, -0.1, 0.0, 1e-3, 0.05, 0.5, 1.0, 2.5, 7.0, 1e3])
 
