@@ -3,9 +3,10 @@
 `pip install .` (and `pip install -e .`) runs `swift build -c release -Xswiftc -static-stdlib`,
 which makes a library that needs no Swift runtime, copies it into the package folder, strips
 it, and links the extension (`losskit/_internal/_native`) to it with rpath $ORIGIN/.. . On
-x86-64 it also builds tuned copies for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) into
-glibc-hwcaps/ subfolders, from which the dynamic loader picks the best one for the CPU
-(LOSSKIT_TUNED_BUILDS=0 skips them). Set LOSSKIT_SWIFT to choose the `swift` executable.
+x86-64 it also builds tuned copies for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) and fuses the
+three into the one shipped library, which binds its C functions to the best copy for the CPU
+when it is loaded (scripts/fuse_builds.py; LOSSKIT_TUNED_BUILDS=0 ships the portable build
+alone). Set LOSSKIT_SWIFT to choose the `swift` executable.
 
 The package also carries what a C program needs: `losskit/include/losskit.h` and
 `losskit/pkgconfig/losskit.pc` (`python -m losskit config` prints the flags).
@@ -26,12 +27,13 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "scripts"))
+from fuse_builds import fuse  # noqa: E402  (a build step kept in its own file)
+
 ROOT = Path(__file__).resolve().parent
 LIBRARY = "liblosskit.so"
-# Tuned builds shipped beside the portable one. glibc (>= 2.33) loads
-# $ORIGIN/glibc-hwcaps/<level>/liblosskit.so before $ORIGIN/liblosskit.so on a CPU that
-# supports <level>, so one package runs the best build for the machine it lands on.
-# Each level's Swift compilation conditions for the vector math (Sources/LossKit/Math):
+# Tuned builds fused with the portable one (scripts/fuse_builds.py), so one package runs the
+# best build for the machine it lands on. Each level's Swift compilation conditions for the vector math (Sources/LossKit/Math):
 # both levels have fused multiply-add (LOSSKIT_FMA: `_mulAdd`), which the portable build
 # cannot use, and x86-64-v4 has AVX-512's vscalef (LOSSKIT_AVX512: `_timesTwoToThe`).
 TUNED_SWIFT_FLAGS = {
@@ -40,6 +42,7 @@ TUNED_SWIFT_FLAGS = {
 }
 TUNED_LEVELS = tuple(TUNED_SWIFT_FLAGS)
 HEADER = ROOT / "include" / "losskit.h"
+EXPORTS = ROOT / "Sources" / "LossKitCABI" / "exports.map"
 # Package.swift's swift-tools-version; older toolchains cannot read the manifest.
 MINIMUM_SWIFT = (6, 0)
 
@@ -99,8 +102,8 @@ def build_swift_library(swift: str, level: str | None = None) -> Path:
 
 
 def strip(library: Path) -> None:
-    """Removes the symbol table and debug information from a shipped copy (16.5 MB down to
-    8.7 MB per library); the exported C ABI lives in the dynamic symbol table and stays.
+    """Removes the symbol table and debug information from the shipped library (a single build
+    goes from 16.5 MB to 8.7 MB, the fused three from 31 MB to 13 MB); the exported C ABI lives in the dynamic symbol table and stays.
     LOSSKIT_STRIP=0 keeps them, for a debugger."""
     tool = shutil.which("strip")
     if os.environ.get("LOSSKIT_STRIP", "1") == "0" or tool is None:
@@ -139,17 +142,22 @@ class BuildWithSwift(build_ext):
         started = time.monotonic()
         portable = build_swift_library(swift)
         tuned = {level: build_swift_library(swift, level) for level in tuned_levels()}
+        shipped = portable
+        if tuned:
+            started_fusing = time.monotonic()
+            shipped = fuse(portable, tuned, ROOT / ".build-fused" / LIBRARY, swift, EXPORTS)
+            log(f"fused the portable and {', '.join(tuned)} builds into one {LIBRARY} "
+                f"in {time.monotonic() - started_fusing:.0f} s")
         for ext in self.extensions:
             ext.library_dirs.append(str(portable.parent))
         super().run()
         for ext in self.extensions:
             package = self._package_folder(ext)
-            # A tuned copy left from an earlier build would shadow the new portable library.
+            # Tuned copies that earlier versions shipped in glibc-hwcaps/ subfolders would
+            # shadow the new library in an in-place build.
             shutil.rmtree(package / "glibc-hwcaps", ignore_errors=True)
-            for relative, library in self._libraries(portable, tuned):
-                (package / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(library, package / relative)
-                strip(package / relative)
+            shutil.copy2(shipped, package / LIBRARY)
+            strip(package / LIBRARY)
             (package / "include").mkdir(exist_ok=True)
             shutil.copy2(HEADER, package / "include" / HEADER.name)
             (package / "pkgconfig").mkdir(exist_ok=True)
@@ -164,18 +172,12 @@ class BuildWithSwift(build_ext):
                                    if not arg.startswith(("-Wl,-rpath", "-Wl,-R"))]
         super().build_extensions()
 
-    @staticmethod
-    def _libraries(portable: Path, tuned: dict[str, Path]) -> list[tuple[str, Path]]:
-        """(path inside the package, built file) for every library the package carries."""
-        return [(LIBRARY, portable)] + [(f"glibc-hwcaps/{level}/{LIBRARY}", lib) for level, lib in tuned.items()]
-
     def _package_folder(self, ext: Extension) -> Path:
         """The built `losskit` folder: the shim is `losskit/_internal/_native*.so`."""
         return Path(self.get_ext_fullpath(ext.name)).parent.parent
 
     def _shipped(self) -> list[str]:
-        return [LIBRARY, "include/losskit.h", "pkgconfig/losskit.pc"] + \
-            [f"glibc-hwcaps/{level}/{LIBRARY}" for level in tuned_levels()]
+        return [LIBRARY, "include/losskit.h", "pkgconfig/losskit.pc"]
 
     def get_outputs(self):
         package = self._package_folder(self.extensions[0])
@@ -201,8 +203,7 @@ setup(
             # The shim calls no libc function itself, so the linker would not record libc as
             # needed; auditwheel cannot judge a module that does not name its libc.
             extra_link_args=["-Wl,--no-as-needed", "-lc"],
-            # The libraries sit in the package folder, one above the shim; the loader also
-            # looks in that folder's glibc-hwcaps/ subfolders for the CPU's tuned build.
+            # The library sits in the package folder, one above the shim.
             runtime_library_dirs=["$ORIGIN/.."],
             define_macros=[("Py_LIMITED_API", "0x030B0000")],
             py_limited_api=True,

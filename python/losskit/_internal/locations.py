@@ -15,8 +15,8 @@ def get_include() -> str:
 
 def get_library_dir() -> str:
     """The folder holding `liblosskit.so`: link with `-L` it, `-llosskit`, and `-Wl,-rpath,` it so
-    the program finds the library at run time without LD_LIBRARY_PATH. The tuned copies in its
-    `glibc-hwcaps/` subfolders are picked by the loader through that same rpath."""
+    the program finds the library at run time without LD_LIBRARY_PATH. The one library holds
+    the portable and the tuned builds and runs the best one for the CPU."""
     return str(PACKAGE)
 
 

@@ -13,6 +13,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import losskit
@@ -21,8 +22,8 @@ from losskit._internal import _native
 PACKAGE = Path(losskit.__file__).parent
 ROOT = Path(__file__).resolve().parents[3]
 SHIM = next(PACKAGE.glob("_internal/_native*.so"))
-SWIFT_LIBRARIES = [PACKAGE / "liblosskit.so", *PACKAGE.glob("glibc-hwcaps/*/liblosskit.so")]
-LIBRARIES = [*SWIFT_LIBRARIES, SHIM]
+LIBRARY = PACKAGE / "liblosskit.so"
+LIBRARIES = [LIBRARY, SHIM]
 
 
 def readelf(*args: str) -> str:
@@ -50,11 +51,41 @@ def test_imports_with_the_swift_toolchain_off_every_path(tmp_path):
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="tuned builds are x86-64 only")
 def test_the_loaded_build_is_the_expected_one():
     """Normally the best build for this CPU; LOSSKIT_EXPECT_ISA names another when a test run
-    forces one (scripts/test.sh runs the suite again on the portable build)."""
-    assert {p.parent.name for p in PACKAGE.glob("glibc-hwcaps/*/liblosskit.so")} == {"x86-64-v3", "x86-64-v4"}
+    hides CPU features from it (scripts/test.sh runs the suite again on the portable build)."""
+    assert not (PACKAGE / "glibc-hwcaps").exists(), "the tuned builds live inside the one library"
     info = losskit.build_info()
     assert info["isa"] == os.environ.get("LOSSKIT_EXPECT_ISA", info["cpu_best_isa"])
     assert info["version"] == losskit.__version__
+
+
+# The copy each glibc tunable leaves the library: hiding AVX2 rules out both tuned builds,
+# hiding AVX512F only x86-64-v4.
+HIDDEN_FEATURES = {"x86-64": "-AVX2", "x86-64-v3": "-AVX512F"}
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="tuned builds are x86-64 only")
+@pytest.mark.parametrize("isa", sorted(HIDDEN_FEATURES))
+def test_each_copy_in_the_library_runs_and_agrees_with_the_best(isa):
+    """The one library holds a copy of LossKit per instruction set and binds its C functions to
+    the best the CPU allows when it is loaded; with the better copies' CPU features hidden
+    from it, it binds to the others, which compute the same losses."""
+    levels = {"x86-64": 0, "x86-64-v3": 1, "x86-64-v4": 2}
+    if levels[losskit.build_info()["cpu_best_isa"]] < levels[isa]:
+        pytest.skip(f"this CPU cannot run the {isa} build")
+    code = ("import json, numpy as np, losskit as lk; x = np.linspace(-30, 30, 1001); y = (x > 0.3) * 1.0;"
+            "z = np.sin(np.arange(600.)).reshape(60, 10) * 20; c = np.arange(60) % 10;"
+            "print(json.dumps([lk.build_info()['isa'], lk.binary_cross_entropy_with_logits(x, y),"
+            " lk.cross_entropy(z, c), lk.log_cosh_loss(x, y)]))")
+    env = dict(os.environ, GLIBC_TUNABLES=f"glibc.cpu.hwcaps={HIDDEN_FEATURES[isa]}")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    loaded, *values = json.loads(out.stdout)
+    assert loaded == isa
+    x = np.linspace(-30, 30, 1001)
+    z = np.sin(np.arange(600.)).reshape(60, 10) * 20
+    best = [losskit.binary_cross_entropy_with_logits(x, (x > 0.3) * 1.0),
+            losskit.cross_entropy(z, np.arange(60) % 10), losskit.log_cosh_loss(x, (x > 0.3) * 1.0)]
+    np.testing.assert_allclose(values, best, rtol=1e-14)
 
 
 def test_the_shim_names_libc_and_finds_the_library_only_beside_itself():
@@ -65,12 +96,14 @@ def test_the_shim_names_libc_and_finds_the_library_only_beside_itself():
     assert re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic) == ["$ORIGIN/.."]
 
 
-@pytest.mark.parametrize("library", SWIFT_LIBRARIES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_shipped_libraries_are_stripped_but_export_the_c_abi(library):
-    sections = readelf("-S", str(library))
+def test_the_shipped_library_is_stripped_and_exports_only_the_c_abi():
+    sections = readelf("-S", str(LIBRARY))
     assert ".symtab" not in sections and ".debug_info" not in sections
-    exported = readelf("--dyn-syms", str(library))
-    assert re.search(r"\bFUNC\s+GLOBAL\s+(?:DEFAULT|PROTECTED)\s+\d+\s+lk_elementwise$", exported, flags=re.M)
+    exported = readelf("--dyn-syms", str(LIBRARY))
+    # FUNC in the portable build alone, IFUNC (bound when the library loads) in the fused one.
+    assert re.search(r"\b(?:I?FUNC)\s+GLOBAL\s+(?:DEFAULT|PROTECTED)\s+\d+\s+lk_elementwise$", exported, flags=re.M)
+    globals_ = re.findall(r"\bGLOBAL\s+(?:DEFAULT|PROTECTED)\s+\d+\s+(\S+)$", exported, flags=re.M)
+    assert globals_ and all(name.startswith("lk_") for name in globals_), globals_
 
 
 def test_one_version_everywhere():

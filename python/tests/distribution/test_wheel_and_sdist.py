@@ -23,10 +23,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 MANYLINUX = "manylinux_2_34_x86_64"
-# The whole wheel measured 9.5 MB: three stripped builds of 3.2 MB compressed each, of which
-# the static Swift runtime and standard library are about 60%. This bound catches a regression
-# (an unstripped library is 16.5 MB); the 8 MB goal needs one runtime copy, not three.
-MAX_WHEEL_BYTES = 10 * 1000 * 1000
+# The goal. Three separate stripped builds made a 9.5 MB wheel (3.2 MB compressed each,
+# 60% of it the static Swift runtime); fused into one library with one runtime, about 5 MB.
+MAX_WHEEL_BYTES = 8 * 1000 * 1000
 # Hand-derived: huber(0.5, 3, -2; delta 1) = (0.125 + 2.5 + 1.5) / 3.
 LOSS_SCRIPT = ("import losskit as lk, numpy as np; "
                "print(lk.__version__, lk.huber_loss(np.array([0.5, 3.0, -2.0]), np.zeros(3), delta=1.0))")
@@ -108,8 +107,7 @@ def test_repaired_wheel_is_manylinux_small_and_self_contained(built_wheel, repai
         names = archive.namelist()
         archive.extractall(tmp_path)
         metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
-    for needed in ("losskit/liblosskit.so", "losskit/glibc-hwcaps/x86-64-v3/liblosskit.so",
-                   "losskit/glibc-hwcaps/x86-64-v4/liblosskit.so", "losskit/include/losskit.h",
+    for needed in ("losskit/liblosskit.so", "losskit/include/losskit.h",
                    "losskit/pkgconfig/losskit.pc", "losskit/py.typed"):
         assert needed in names
     assert any(re.fullmatch(r"losskit/_internal/_native\.abi3\.so", n) for n in names)
