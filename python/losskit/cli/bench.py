@@ -32,12 +32,16 @@ A peer that is not installed is reported as missing.
     python -m losskit bench                   # full run, a few minutes on 2 cores
     python -m losskit bench --quick           # smoke run with small arrays (seconds)
     python -m losskit bench --markdown        # the same table as Markdown, for the README
-    python -m losskit bench --catalogue       # every catalogue loss against PyTorch autograd
+    python -m losskit bench --catalogue       # every catalogue loss against PyTorch, JAX, sklearn
     python -m losskit bench --catalogue --family segmentation
+    python -m losskit bench --boosters        # XGBoost/LightGBM objectives against numpy ones
 
 `--catalogue` runs the suite of `losskit.cli.bench_catalogue` instead: each loss of the catalogue
-(or of one family) at a size typical for it, against PyTorch's autograd, checked and timed the
-same way (no memory floor there).
+(or of one family) at a size typical for it, against PyTorch's autograd (every loss), JAX `jit`
+(optax's losses and the elementwise formulas) and scikit-learn's fused `sklearn._loss` (the
+losses it has), checked and timed the same way (no memory floor there). `--boosters` runs
+`losskit.cli.bench_boosters`: the XGBoost and LightGBM objectives per call and per boosting
+round against numpy objectives.
 """
 from __future__ import annotations
 
@@ -55,8 +59,8 @@ from typing import Any
 
 from .._internal.catalogue import family_names
 from . import bench_cases as bc
-from . import bench_catalogue
 from .bench_table import Report, render_markdown, render_text
+from .bench_worker import SUITES
 
 TINY_LOOPS, TINY_LOOPS_QUICK = 2000, 100
 SINGLE_THREAD_XLA_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
@@ -118,7 +122,7 @@ def run_worker(library: str, threads: int, options: argparse.Namespace, loops: i
         output = Path(scratch) / "result.json"
         config = {"library": library, "threads": threads, "quick": options.quick,
                   "repeat": options.repeat, "loops": loops, "output": str(output),
-                  "suite": "catalogue" if options.catalogue else "headline", "family": options.family}
+                  "suite": suite_name(options), "family": options.family}
         run = subprocess.run([sys.executable, "-m", "losskit.cli.bench_worker", json.dumps(config)],
                              env=worker_environment(threads), capture_output=True, text=True,
                              preexec_fn=lambda: os.sched_setaffinity(0, cpus))
@@ -128,13 +132,18 @@ def run_worker(library: str, threads: int, options: argparse.Namespace, loops: i
         return json.loads(output.read_text(encoding="utf-8"))
 
 
+def suite_name(options: argparse.Namespace) -> str:
+    """The suite the options ask for: 'catalogue', 'boosters' or the headline cases."""
+    return "catalogue" if options.catalogue else "boosters" if options.boosters else "headline"
+
+
 def run(options: argparse.Namespace) -> Report:
     """Runs every library at every thread setting, one process each, one after another."""
     cores = len(os.sched_getaffinity(0))
     settings = {"1": [1], "all": [cores], "both": sorted({1, cores})}[options.threads]
     loops = TINY_LOOPS_QUICK if options.quick else TINY_LOOPS
-    suite = "catalogue" if options.catalogue else "headline"
-    peers = list(bench_catalogue.PEERS) if options.catalogue else options.peers
+    suite = suite_name(options)
+    peers = options.peers if suite == "headline" else list(SUITES[suite].PEERS)
     report = Report(options.quick, options.repeat, loops, settings, cores, peers, machine(),
                     suite=suite, family=options.family)
     for threads in settings:
@@ -179,7 +188,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                         help="comma-separated peers to compare with (default numpy,torch,jax)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--catalogue", action="store_true",
-                        help="time every catalogue loss against PyTorch autograd instead of the headline cases")
+                        help="time every catalogue loss against PyTorch, JAX and scikit-learn instead of "
+                             "the headline cases")
+    parser.add_argument("--boosters", action="store_true",
+                        help="time the XGBoost and LightGBM objectives against numpy objectives")
     parser.add_argument("--family", default=None, metavar="NAME",
                         help="with --catalogue: only this family's losses (see python -m losskit losses)")
     return parser
@@ -193,6 +205,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m losskit bench") -
         options.repeat = 3 if options.quick else 10
     if options.family is not None and not options.catalogue:
         parser.error("--family goes with --catalogue")
+    if options.catalogue and options.boosters:
+        parser.error("--catalogue and --boosters are separate runs")
     if options.family is not None and options.family not in family_names():
         parser.error(f"--family: expected one of {', '.join(family_names())}, got {options.family!r}")
     report = run(options)

@@ -108,6 +108,9 @@ def load_library(name: str, threads: int) -> str:
         import jax
         import jaxlib
         return f"{jax.__version__} (jaxlib {jaxlib.__version__})"
+    if name == "sklearn":
+        import sklearn
+        return sklearn.__version__
     raise ValueError(f"unknown library {name!r}")
 
 

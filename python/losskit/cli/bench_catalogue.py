@@ -6,10 +6,16 @@ kind of loss: 1M elements for elementwise losses, 20000x100 scores for the multi
 multi-label and divergence losses, 65536x128 embeddings for pair and triplet losses, 2048x128 for
 NT-Xent (all pairs), CTC at T=200, N=32, C=40, S=50, and segmentation logits (8, 4, 128, 128).
 
-The peer is PyTorch's eager autograd (the fastest peer for these losses in the issue that asked
-for this table): `torch.nn.functional.<name>` where PyTorch has the loss, otherwise the
-catalogue's formula written below in torch operations, then `backward()`. Its loss and gradient
-are checked against LossKit's on the same arrays before it is timed, so both do the same work.
+The peers:
+
+* torch: PyTorch's eager autograd, `torch.nn.functional.<name>` where PyTorch has the loss,
+  otherwise the catalogue's formula written below in torch operations, then `backward()`;
+  every loss has this peer.
+* jax and sklearn: `jax.jit` of optax's loss or the formula in `jax.numpy`, and the fused
+  losses of `sklearn._loss`, for the losses they have (`losskit.cli.bench_catalogue_peers`).
+
+Each peer's loss and gradient are checked against LossKit's on the same arrays before it is
+timed, so all do the same work; the ratio column is against the fastest peer that agreed.
 
 Conventions that differ are converted for the check only, never inside the timing: LossKit's CTC
 gradient is the true derivative with respect to `log_probs` (-γ), PyTorch's is exp(lp)·Σγ - γ
@@ -24,8 +30,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .bench_cases import SEED, Runner
+from .bench_catalogue_peers import jax_runner, sklearn_runner
 
-LIBRARIES = ("losskit", "torch")
+LIBRARIES = ("losskit", "torch", "jax", "sklearn")
 PEERS = LIBRARIES[1:]
 
 
@@ -343,4 +350,8 @@ def _torch(case: CatalogueCase, problem: Problem) -> Runner:
 
 def prepare(library: str, case: CatalogueCase, problem: Problem) -> Runner:
     """The loss-and-gradient computation of `library` for a case."""
+    if library == "jax":
+        return jax_runner(case.loss, problem.args, problem.differentiable)
+    if library == "sklearn":
+        return sklearn_runner(case.loss, problem.args, problem.differentiable)
     return {"losskit": _losskit, "torch": _torch}[library](case, problem)

@@ -89,6 +89,8 @@ def cell(report: Report, threads: int, library: str, case: Any) -> tuple[str, fl
     if result.get("missing"):
         return "missing", None
     entry = report.entry(threads, library, case)
+    if entry is not None and entry.get("not_applicable"):
+        return "n/a", None
     if "failed" in result or entry is None or "error" in entry:
         return "failed", None
     text = number(entry["seconds"], case)
@@ -140,6 +142,16 @@ def versions(report: Report) -> str:
     return "; ".join(f"{name} {found.get(name) or 'missing'}" for name in ["losskit", *report.peers])
 
 
+DESCRIPTIONS = {
+    "headline": "each library computes the mean loss and its gradient w.r.t. the input; numpy = stable "
+                "vectorised formulas (single-threaded), torch = torch.nn.functional + backward(), "
+                "jax = jit(value_and_grad), compile excluded",
+    "boosters": "booster objectives (gradient and Hessian per sample from the booster's margins): LossKit's "
+                "losskit.xgboost / losskit.lightgbm objective against a hand-written numpy objective; "
+                "'round' = one XGBoost boosting round (Booster.update) with that objective",
+}
+
+
 def header(report: Report) -> list[str]:
     """What ran, where and how: the lines above the table."""
     m = report.machine
@@ -149,12 +161,12 @@ def header(report: Report) -> list[str]:
         f"machine: {m['cpu']}, {m['cores']} cores, load average {m['load']} at start, "
         f"{m.get('load_end', '?')} at end",
         f"versions: python {m['python']}; {versions(report)}",
-        ("each library computes the mean loss and its gradient w.r.t. the input; numpy = stable "
-         "vectorised formulas (single-threaded), torch = torch.nn.functional + backward(), "
-         "jax = jit(value_and_grad), compile excluded") if report.suite == "headline" else
+        DESCRIPTIONS.get(report.suite) or
         ("every catalogue loss" + (f" of the family {report.family}" if report.family else "")
          + " with its default parameters: mean loss and gradient w.r.t. every differentiable input; "
-         "torch = torch.nn.functional (or the catalogue's formula in torch operations) + backward()"),
+         "torch = torch.nn.functional (or the catalogue's formula in torch operations) + backward(), "
+         "jax = jit(value_and_grad) of optax's loss or the formula in jax.numpy, sklearn = sklearn._loss "
+         "loss_gradient; n/a = the peer does not have the loss"),
         "median time per call over 'repeats' (large: one call each; tiny: N x calls)"
         + ("; floor = one memory pass (single-threaded numpy ufunc: read inputs, write gradient)"
            if report.suite == "headline" else ""),
@@ -165,7 +177,7 @@ def footer(report: Report) -> list[str]:
     """The agreement verdict (and any problems), how to read ratios, and the cores kept busy."""
     problems = report.problems()
     checked = sum(1 for r in report.results.values() for e in r.get("cases", []) if "agreement" in e)
-    looser = "" if report.suite == "headline" else (
+    looser = "" if report.suite != "catalogue" else (
         "; " + ", ".join(f"{name} {tol:.0e}" for name, tol in SUITES["catalogue"].LOOSER_GRADIENTS.items())
         + " where PyTorch's float32 rounding is larger")
     verdict = (f"agreement: all {checked} peer results match LossKit (loss within relative "

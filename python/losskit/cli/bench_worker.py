@@ -3,13 +3,14 @@
 Run as `python -m losskit.cli.bench_worker CONFIG_JSON`, with the thread environment and CPU
 affinity already set by the parent (`losskit.cli.bench`), so every library is configured before
 it is imported. CONFIG_JSON holds `library`, `threads`, `quick`, `repeat`, `loops` (calls per
-repeat for tiny cases), `output` (a path), and optionally `suite` ('headline' or 'catalogue') and
+repeat for tiny cases), `output` (a path), and optionally `suite` ('headline', 'catalogue' or 'boosters') and
 `family` (the catalogue suite's cases of one family); the worker writes its results there as JSON:
 
     {"library", "version", "missing": reason or null,
      "cases": [{"case", "seconds", "repeats", "loops", "cpu_per_wall",
                 "agreement": {...} (peers), "floor": {...} (LossKit, large cases),
-                "error": message (if this case failed)}]}
+                "error": message (if this case failed)}
+               or {"case", "not_applicable": true} (a peer without this loss)]}
 
 Per case it builds the data, prepares the library's computation, calls it once (which doubles as
 the warm-up), and for a peer compares that result with LossKit's on the same arrays, so the
@@ -31,12 +32,13 @@ from typing import Any, Callable
 import numpy as np
 
 from . import bench_cases as bc
-from . import bench_catalogue
+from . import bench_boosters, bench_catalogue
+from .bench_catalogue_peers import NotApplicable
 
 # The two suites: the headline cases against every peer (`bench_cases`), and every catalogue
 # loss against PyTorch (`bench_catalogue`, `--catalogue`). Both have `cases`, `make_data` and
 # `prepare`; only the headline cases have a memory floor.
-SUITES = {"headline": bc, "catalogue": bench_catalogue}
+SUITES = {"headline": bc, "catalogue": bench_catalogue, "boosters": bench_boosters}
 
 LOSS_RTOL = 1e-4   # float32 sums in different orders; LossKit accumulates in float64
 GRAD_TOL = 1e-4    # max |Δgradient| relative to max |gradient|
@@ -74,7 +76,7 @@ def agreement(value: tuple[float, np.ndarray], reference: tuple[float, np.ndarra
     """Whether a peer's (loss, gradient) matches LossKit's within LOSS_RTOL and `grad_tol`."""
     loss, grad = value
     ref_loss, ref_grad = reference
-    loss_error = abs(loss - ref_loss) / max(abs(ref_loss), np.finfo(np.float32).tiny)
+    loss_error = abs(loss - ref_loss) / max(abs(ref_loss), float(np.finfo(np.float32).tiny))
     if grad.shape != ref_grad.shape:
         grad_error = float("inf")
     else:
@@ -127,6 +129,8 @@ def main(argv: list[str]) -> int:
             try:
                 result["cases"].append(measure(suite, library, case, config["quick"], config["repeat"],
                                                config["loops"]))
+            except NotApplicable:
+                result["cases"].append({"case": case.label, "not_applicable": True})
             except Exception as exc:  # one failing case (e.g. out of memory) must not hide the rest
                 result["cases"].append({"case": case.label, "error": f"{type(exc).__name__}: {exc}"})
             gc.collect()

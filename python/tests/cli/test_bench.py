@@ -154,18 +154,27 @@ def test_command_line_entry_points(capsys):
 
 
 def test_catalogue_suite_covers_every_loss_and_every_peer_agrees():
-    """`--catalogue`: one case per catalogue loss, and PyTorch's result (torch.nn.functional or
-    the catalogue formula in torch operations) matches LossKit's for every one of them."""
+    """`--catalogue`: one case per catalogue loss; PyTorch's result (torch.nn.functional or the
+    catalogue formula in torch operations) matches LossKit's for every one of them, and so do
+    JAX's (optax or jax.numpy) and scikit-learn's (sklearn._loss) where they have the loss."""
     from losskit.cli import bench_catalogue
     assert sorted(bench_catalogue.BUILDERS) == sorted(e["name"] for e in lk.catalogue())
-    if "torch" not in INSTALLED:
-        pytest.skip("torch is not installed")
+    peers = [p for p in bench_catalogue.PEERS if importlib.util.find_spec(p) is not None]
+    if peers != list(bench_catalogue.PEERS):
+        pytest.skip("needs torch, jax and scikit-learn")
     report = quick("--catalogue", "--threads", "1", "--repeat", "1")
     assert report.problems() == []
-    rows = body_rows(table.render_text(report))
-    assert [row[0] for row in rows] == [f"{e['name']} quick" for e in lk.catalogue()]
-    assert all(len(row) == len(report.columns) for row in rows)
-    assert f"agreement: all {len(lk.catalogue())} peer results match LossKit" in table.render_text(report)
+    text = table.render_text(report)
+    rows = {row[0]: row for row in body_rows(text)}
+    assert list(rows) == [f"{e['name']} quick" for e in lk.catalogue()]
+    assert all(len(row) == len(report.columns) for row in rows.values())
+    column = {name: report.columns.index(name) for name in peers}
+    # PyTorch has every loss; the others have the ones they ship (or JAX the formula).
+    assert rows["cross_entropy quick"][column["sklearn"]] != "n/a" != rows["cross_entropy quick"][column["jax"]]
+    assert rows["ctc_loss quick"][column["sklearn"]] == "n/a" == rows["ctc_loss quick"][column["jax"]]
+    timed = sum(row[column[p]] != "n/a" for row in rows.values() for p in peers)
+    assert timed > len(rows) + 20
+    assert f"agreement: all {timed} peer results match LossKit" in text
 
 
 def test_catalogue_suite_runs_one_family(capsys):
