@@ -185,7 +185,10 @@ LK_API lk_status lk_loss_id(const char *name, int32_t *id);
  * @param n_column   number of values in column (ignored when column is NULL).
  * @param reduction  LK_REDUCTION_NONE, LK_REDUCTION_MEAN or LK_REDUCTION_SUM.
  * @param loss_out   NULL, or receives the reduced loss as a double (for LK_REDUCTION_NONE, the
- *                   sum of the per-element losses).
+ *                   sum of the per-element losses). NULL with LK_REDUCTION_MEAN or SUM asks for
+ *                   the derivatives only: the loss itself is then not computed, which saves
+ *                   its own terms (BCE with logits' log(1 + e^-|x|), for one), as a gradient-
+ *                   boosting objective wants.
  * @param losses     for LK_REDUCTION_NONE, n outputs w_i * l_i (required when n > 0);
  *                   otherwise ignored, may be NULL.
  * @param grad       NULL, or n outputs: the derivative of the result with respect to x_i

@@ -117,7 +117,7 @@ private func problem<T: LossScalar>(
         column: typed(column, T.self), columnCount: columnCount, reduction: reduction,
         losses: typed(outputs.losses, T.self), grad: typed(outputs.grad, T.self),
         hess: typed(outputs.hess, T.self), parameterGrad: outputs.paramGrad,
-        columnGrad: typed(outputs.columnGrad, T.self))
+        columnGrad: typed(outputs.columnGrad, T.self), needsLoss: outputs.lossOut != nil)
     try problem.validate(for: spec)
     return problem
 }

@@ -185,6 +185,23 @@ static void test_elementwise_case(int loss, lk_dtype dtype, lk_reduction reducti
           elementwise_names[loss], dtype_name(dtype), reduction_name(reduction),
           weighting < 0 ? "none" : weighting == LK_WEIGHTING_NORMALIZED ? "normalized" : "rescale",
           lk_status_name(status), result, expected, bad_loss, bad_grad, bad_hess, guards ? "intact" : "OVERWRITTEN");
+    if (reduction != LK_REDUCTION_NONE) {
+        /* Without loss_out the library computes the derivatives only, in a loop of its own. */
+        void *grad_only = typed_output(dtype, EW_N), *hess_only = typed_output(dtype, EW_N);
+        status = lk_elementwise(
+            id, loss == HUBER ? params : NULL, loss == HUBER ? 1 : 0, dtype, EW_N, in, tg,
+            w, w ? EW_ROWS : 0, weighting >= 0 ? weighting : LK_WEIGHTING_NORMALIZED,
+            col, col ? EW_COLS : 0, reduction, NULL, NULL, grad_only, hess_only);
+        bad_grad = first_mismatch(dtype, grad_only, expected_grad, EW_N);
+        bad_hess = first_mismatch(dtype, hess_only, expected_hess, EW_N);
+        guards = guard_intact(dtype, grad_only, EW_N) && guard_intact(dtype, hess_only, EW_N);
+        check(status == LK_OK && bad_grad < 0 && bad_hess < 0 && guards,
+              "lk_elementwise %s %s reduction=%s weights=%s, derivatives only (loss_out NULL): status %s, "
+              "first bad grad/hess element %ld/%ld, guards %s", elementwise_names[loss], dtype_name(dtype),
+              reduction_name(reduction), weighting < 0 ? "none" : weighting == LK_WEIGHTING_NORMALIZED ? "normalized" : "rescale",
+              lk_status_name(status), bad_grad, bad_hess, guards ? "intact" : "OVERWRITTEN");
+        free(grad_only); free(hess_only);
+    }
     free(in); free(tg); free(w); free(col); free(losses); free(grad); free(hess);
 }
 

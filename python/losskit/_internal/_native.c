@@ -555,19 +555,22 @@ static PyObject *cross_entropy_plain(PyObject *self, PyObject *const *args, Py_s
 
 PyDoc_STRVAR(elementwise_doc,
 "elementwise(loss_id, params, input, target, weight, weighting, column, reduction, losses, grad, hess,\n"
-"            param_grad=None, column_grad=None) -> float\n\n"
+"            [needs_loss | param_grad, column_grad]) -> float or None\n\n"
 "Calls lk_elementwise, or lk_elementwise_param_grad when param_grad or column_grad is given.\n"
 "Arrays are C-contiguous float32 or float64 (all the same type) except param_grad, a float64\n"
 "array of len(params); weight, column, losses, grad, hess, param_grad and column_grad may be\n"
-"None. Returns the reduced loss.");
+"None. Returns the reduced loss; with needs_loss False (and a reduction other than 'none') the\n"
+"kernel computes the derivatives only and None is returned.");
 
 static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     long long loss_id, weighting, reduction;
-    if (nargs != 11 && nargs != 13) {
-        PyErr_Format(PyExc_TypeError, "elementwise() takes 11 or 13 arguments (%zd given)", nargs);
+    if (nargs < 11 || nargs > 13) {
+        PyErr_Format(PyExc_TypeError, "elementwise() takes 11 to 13 arguments (%zd given)", nargs);
         return NULL;
     }
+    int needs_loss = nargs == 12 ? PyObject_IsTrue(args[11]) : 1;
+    if (needs_loss < 0) return NULL;
     if (int32_arg(args, 0, "loss_id", &loss_id) || int32_arg(args, 5, "weighting", &weighting) || int32_arg(args, 7, "reduction", &reduction)) return NULL;
     double values[MAX_PARAMS];
     Py_ssize_t n_params;
@@ -604,12 +607,13 @@ static PyObject *elementwise(PyObject *self, PyObject *const *args, Py_ssize_t n
     else
         status = lk_elementwise((int32_t)loss_id, values, (size_t)n_params, kind, (size_t)n, ptr(&b[0]),
                                 ptr(&b[1]), ptr(&b[2]), (size_t)b[2].count, (lk_weighting)weighting, ptr(&b[3]),
-                                (size_t)b[3].count, (lk_reduction)reduction, &loss, ptr(&b[4]), ptr(&b[5]),
-                                ptr(&b[6]));
+                                (size_t)b[3].count, (lk_reduction)reduction, needs_loss ? &loss : NULL,
+                                ptr(&b[4]), ptr(&b[5]), ptr(&b[6]));
     retake_gil(unlocked);
     release_all(b, N_ELEMENTWISE_BUFFERS);
     release(&param_grad);
     if (status != LK_OK) return raise_status(status);
+    if (!needs_loss) Py_RETURN_NONE;
     return PyFloat_FromDouble(loss);
 }
 

@@ -1,10 +1,15 @@
 """Type stub of the CPython shim over liblosskit.so (see _native.c)."""
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, overload
 
+@overload
 def elementwise(loss_id: int, params: tuple[float, ...], input: Any, target: Any, weight: Any | None,
                 weighting: int, column: Any | None, reduction: int, losses: Any | None,
-                grad: Any | None, hess: Any | None, param_grad: Any | None = None,
-                column_grad: Any | None = None, /) -> float: ...
+                grad: Any | None, hess: Any | None, needs_loss: bool = True, /) -> float | None: ...
+@overload
+def elementwise(loss_id: int, params: tuple[float, ...], input: Any, target: Any, weight: Any | None,
+                weighting: int, column: Any | None, reduction: int, losses: Any | None,
+                grad: Any | None, hess: Any | None, param_grad: Any | None,
+                column_grad: Any | None, /) -> float: ...
 def cross_entropy(rows: int, classes: int, logits: Any, target_index: Any | None, target_prob: Any | None,
                   class_weight: Any | None, sample_weight: Any | None, ignore_index: int,
                   label_smoothing: float, reduction: int, losses: Any | None, grad: Any | None,

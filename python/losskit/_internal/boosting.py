@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from . import elementwise
 from .catalogue import entry
 
 HESSIANS = ("exact", "booster")
@@ -81,21 +82,21 @@ class BoundLoss:
     params: Mapping[str, Any] = field(default_factory=dict)
     hessian: str = "exact"
     rules: Mapping[str, HessianRule] = field(default_factory=dict)
+    # Set from the catalogue entry once, not looked up on every boosting round.
+    multiclass: bool = field(init=False, repr=False, compare=False)
+    kernel_params: tuple[tuple[str, float], ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        entry(self.name)  # an unknown name raises here
+        spec = entry(self.name)  # an unknown name raises here
         if self.hessian not in HESSIANS:
             raise ValueError(f"hessian: expected 'exact' or 'booster', got {self.hessian!r}")
-        accepted = set(inspect.signature(self.function).parameters) - {
-            "input", "target", "reduction", "sample_weight", "grad", "hess"}
+        signature = inspect.signature(self.function)
+        accepted = set(signature.parameters) - {"input", "target", "reduction", "sample_weight", "grad", "hess"}
         unknown = set(self.params) - accepted
         if unknown:
             raise TypeError(f"{self.name}: unknown parameter(s) {sorted(unknown)}; it takes {sorted(accepted)}")
-
-    @property
-    def multiclass(self) -> bool:
-        """Whether the loss is softmax cross-entropy over (n, K) margins."""
-        return entry(self.name)["kind"] == "cross_entropy"
+        object.__setattr__(self, "multiclass", spec["kind"] == "cross_entropy")
+        object.__setattr__(self, "kernel_params", _kernel_params(spec, self.params, signature))
 
     @property
     def function(self) -> Callable[..., Any]:
@@ -103,21 +104,34 @@ class BoundLoss:
         import losskit
         return getattr(losskit, self.name)
 
-    def _call(self, margin: Any, label: Any, w: np.ndarray | None, **flags: Any) -> Any:
-        x = np.asarray(margin, dtype=np.float64)
+    def _operands(self, margin: Any, label: Any) -> tuple[np.ndarray, np.ndarray]:
+        # Computed in the margins' own dtype (the losses' dtype rule: XGBoost's float32 margins
+        # in float32, LightGBM's float64 scores in float64): no conversion on the hot path, and
+        # XGBoost stores gradients in float32 whatever it is given.
+        x = np.asarray(margin)
         if self.multiclass:
             if x.ndim != 2:
                 raise ValueError(f"{self.name}: expected margins of shape (n, K) with num_class = K set "
                                  f"in the booster's parameters, got shape {x.shape}")
-            y = class_indices(label, x.shape[1])
-        else:
-            y = np.asarray(label, dtype=np.float64).reshape(x.shape)
-        return self.function(x, y, sample_weight=w, **flags, **self.params)
+            return x, class_indices(label, x.shape[1])
+        return x, np.asarray(label).reshape(x.shape)
+
+    def _call(self, margin: Any, label: Any, w: np.ndarray | None, **flags: Any) -> Any:
+        return self.function(*self._operands(margin, label), sample_weight=w, **flags, **self.params)
 
     def gradients(self, margin: Any, label: Any, weight: Any = None) -> tuple[np.ndarray, np.ndarray]:
-        """(grad, hess) of w·l per element, float64, shaped like `margin`."""
+        """(grad, hess) of w·l per element, shaped like `margin`, in its dtype (float32 margins
+        give float32 gradients; other integer or float dtypes as the losses' dtype rule says)."""
         w = sample_weights(weight)
-        _, g, h = self._call(margin, label, w, reduction="none", grad=True, hess=True)
+        # The gradient of the sum Σ w·l is w·∇l per element, and the sum is one number: no
+        # per-element loss array is written for the booster to throw away. An elementwise loss
+        # goes to the kernel without asking for that sum, so the loss itself is not computed.
+        if self.kernel_params is not None:
+            x, y = self._operands(margin, label)
+            _, g, h = elementwise.evaluate(self.name, x, y, self.kernel_params, reduction="sum", sample_weight=w,
+                                           grad=True, hess=True, needs_loss=False)
+        else:
+            _, g, h = self._call(margin, label, w, reduction="sum", grad=True, hess=True)
         rule = self.rules.get(self.name) if self.hessian == "booster" else None
         if rule is not None:
             per_element = w[:, None] if w is not None and h.ndim == 2 else w
@@ -129,10 +143,28 @@ class BoundLoss:
         return float(self._call(margin, label, sample_weights(weight), reduction="mean"))
 
 
+def _kernel_params(spec: Mapping[str, Any], params: Mapping[str, Any],
+                   signature: inspect.Signature) -> tuple[tuple[str, float], ...] | None:
+    """An elementwise loss's parameters in catalogue order, defaults filled in, for calling its
+    kernel directly; None where the public function must be called: other kinds of loss, a
+    per-column parameter given (BCE's pos_weight) or required (Gaussian NLL's var), or a value
+    that is not a plain number (such as sigmoid_focal_loss's alpha=None), which the public
+    function interprets."""
+    names = [p["name"] for p in spec["parameters"]]
+    if spec["kind"] != "elementwise" or not set(params) <= set(names):
+        return None
+    column = signature.parameters.get(spec["column_parameter"] or "")
+    if column is not None and column.default is inspect.Parameter.empty:
+        return None
+    if not all(isinstance(v, (bool, int, float)) and not isinstance(v, np.ndarray) for v in params.values()):
+        return None
+    return tuple((p["name"], float(params.get(p["name"], p["default"]))) for p in spec["parameters"])
+
+
 def sample_weights(weight: Any) -> np.ndarray | None:
-    """The booster's per-sample weights as float64, or None when it has none (XGBoost gives an
-    empty array, LightGBM None)."""
-    return None if weight is None or np.size(weight) == 0 else np.asarray(weight, dtype=np.float64)
+    """The booster's per-sample weights, or None when it has none (XGBoost gives an empty array,
+    LightGBM None). The loss converts them to the margins' dtype."""
+    return None if weight is None or np.size(weight) == 0 else np.asarray(weight)
 
 
 def class_indices(label: Any, classes: int) -> np.ndarray:

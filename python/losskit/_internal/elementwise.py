@@ -17,7 +17,7 @@ WEIGHTING_RESCALE = 1
 def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any]] = (),
              reduction: str = "mean", sample_weight: Any = None, grad: bool = False, hess: bool = False,
              weight: Any = None, column: Any = None, column_name: str = "",
-             grad_params: bool = False) -> Any:
+             grad_params: bool = False, needs_loss: bool = True) -> Any:
     """Validates and converts the arguments, calls the kernel, and shapes the results.
 
     Callers pass everything after `params` by keyword. (The parameters are not keyword-only
@@ -33,8 +33,11 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
     respect to it (a float; for reduction 'none', of the sum of the returned losses), and
     `column_name` maps to the per-element derivatives with respect to the column values (an
     array of the input's shape; the caller sums those that share a value).
+
+    `needs_loss=False` (with reduction 'mean' or 'sum') asks the kernel for the derivatives
+    only: the loss is not computed and None stands in its place in the results.
     """
-    if sample_weight is None and weight is None and column is None and grad_params is False:
+    if sample_weight is None and weight is None and column is None and grad_params is False and needs_loss:
         # Plain arguments (exact C-contiguous float32/float64 arrays of one shape and dtype, a
         # reduction name, True/False flags, float or int parameters) go straight to the kernel
         # through the shim, which checks them on the buffers it acquires anyway: a small call
@@ -80,7 +83,8 @@ def evaluate(name: str, input: Any, target: Any, params: Sequence[tuple[str, Any
     g = new_output(x.shape, x.dtype) if want_grad else None
     h = new_output(x.shape, x.dtype) if want_hess else None
     if not want_params:
-        value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h)
+        value = _native.elementwise(loss_id(name), values, x, y, w, weighting, c, code, losses, g, h,
+                                    needs_loss or code == 0)
         return results(losses if code == 0 else value, g, h)
     pg = np.zeros(len(values))
     cg = new_output(x.shape, x.dtype) if c is not None else None

@@ -313,6 +313,58 @@ def test_booster_hessians_are_the_boosters_conventions():
     np.testing.assert_array_equal(h, np.zeros(50))
 
 
+@pytest.mark.parametrize("name", ["binary_cross_entropy_with_logits", "cross_entropy"])
+def test_xgboost_float32_margins_are_computed_in_float32(name):
+    """XGBoost hands float32 margins and float32 labels and weights (DMatrix) and keeps float32
+    gradients: the objective computes in float32, with no float64 copies, and agrees with the
+    float64 formula to float32 precision."""
+    rng = np.random.default_rng(2)
+    n, k = 1000, 5
+    X = rng.normal(size=(n, 3)).astype(np.float32)
+    if name == "cross_entropy":
+        z = (3 * rng.normal(size=(n, k))).astype(np.float32)
+        y = rng.integers(0, k, n)
+        p = softmax(z.astype(np.float64), axis=1)
+        onehot = np.eye(k)[y]
+    else:
+        z = (3 * rng.normal(size=n)).astype(np.float32)
+        y = (rng.random(n) < expit(z)).astype(int)
+        p, onehot = expit(z.astype(np.float64)), y
+    w = rng.uniform(0.5, 2, n).astype(np.float32)
+    dtrain = xgb.DMatrix(X, label=y.astype(np.float32), weight=w)
+    g, h = lkx.objective(name)(z, dtrain)
+    assert g.dtype == h.dtype == np.float32 and g.shape == h.shape == z.shape
+    weight = w.astype(np.float64)[:, None] if z.ndim == 2 else w.astype(np.float64)
+    # p - 1 cancels: absolute error up to float32's epsilon (1.2e-7) times the weight (< 2).
+    np.testing.assert_allclose(g, weight * (p - onehot), rtol=2e-6, atol=3e-7)
+    np.testing.assert_allclose(h, weight * p * (1 - p), rtol=2e-6, atol=3e-7)
+
+
+OBJECTIVE_PARAMS = [
+    ("huber_loss", {"delta": 2.5}, "regression"), ("pseudo_huber_loss", {}, "regression"),
+    ("quantile_loss", {"quantile": 0.3}, "regression"), ("epsilon_insensitive_loss", {"squared": True}, "regression"),
+    ("poisson_nll_loss", {"log_input": True, "full": True}, "count"), ("tweedie_loss", {"power": 1.2}, "count"),
+    ("gamma_loss", {}, "positive"), ("binary_cross_entropy_with_logits", {"label_smoothing": 0.1}, "binary"),
+    ("binary_cross_entropy_with_logits", {"pos_weight": 3.0}, "binary"),
+    ("sigmoid_focal_loss", {"alpha": None, "gamma": 1.0}, "binary"), ("sigmoid_focal_loss", {"alpha": 0.6}, "binary"),
+]
+
+
+@pytest.mark.parametrize("name, params, task", OBJECTIVE_PARAMS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_objectives_give_the_public_functions_derivatives(name, params, task, dtype):
+    """An elementwise objective asks the kernel for derivatives only, with its parameters in
+    catalogue order (or, for those only the public function interprets, such as pos_weight and
+    alpha=None, calls that function): the same numbers as the public function either way."""
+    _, y, w = data(task)
+    margin = np.random.default_rng(3).normal(size=N).astype(dtype)
+    g, h = lkx.objective(name, **params)(y, margin, sample_weight=w)
+    _, g_public, h_public = getattr(lk, name)(margin, y, sample_weight=w, reduction="sum", grad=True, hess=True,
+                                              **params)
+    np.testing.assert_array_equal(g, g_public)
+    np.testing.assert_array_equal(h, h_public)
+
+
 def test_bad_arguments_are_refused_by_name():
     with pytest.raises(ValueError, match="no loss is named 'nope'"):
         lkx.objective("nope")

@@ -23,6 +23,11 @@ public struct ElementwiseProblem<T: LossScalar> {
     /// Per element, the derivative of the result with respect to the column value that element
     /// used; written only by a ``ParameterDifferentiableLoss``.
     public var columnGrad: UnsafeMutablePointer<T>?
+    /// Whether the caller reads the reduced loss. When it does not (a booster's objective wants
+    /// only gradients and Hessians) and the reduction is not ``Reduction/none``, the driver
+    /// computes derivatives only: the loss's own terms, such as BCE's log(1 + e^-|x|), are
+    /// never evaluated, and the returned value is 0.
+    public var needsLoss: Bool
 
     public init(count: Int, input: UnsafePointer<T>, target: UnsafePointer<T>,
                 weight: UnsafePointer<T>? = nil, weightCount: Int = 0,
@@ -31,7 +36,7 @@ public struct ElementwiseProblem<T: LossScalar> {
                 reduction: Reduction = .mean, losses: UnsafeMutablePointer<T>? = nil,
                 grad: UnsafeMutablePointer<T>? = nil, hess: UnsafeMutablePointer<T>? = nil,
                 parameterGrad: UnsafeMutablePointer<Double>? = nil,
-                columnGrad: UnsafeMutablePointer<T>? = nil) {
+                columnGrad: UnsafeMutablePointer<T>? = nil, needsLoss: Bool = true) {
         self.count = count
         self.input = input
         self.target = target
@@ -46,6 +51,7 @@ public struct ElementwiseProblem<T: LossScalar> {
         self.hess = hess
         self.parameterGrad = parameterGrad
         self.columnGrad = columnGrad
+        self.needsLoss = needsLoss
     }
 
     /// Checks lengths, the weight and column values, and the input and target domains of
@@ -115,16 +121,37 @@ func firstRejected<T: LossScalar>(_ p: UnsafePointer<T>, _ n: Int, by accepts: (
 /// Runs an ``ElementwiseLoss`` over an ``ElementwiseProblem``: the one loop every elementwise
 /// loss shares. It reads each input once and writes each requested output once (a fused pass),
 /// scales derivatives by the weight and the reduction, and returns the reduced loss (for
-/// ``Reduction/none``, the sum of the per-element losses).
+/// ``Reduction/none``, the sum of the per-element losses; 0 when no loss is needed, see
+/// ``ElementwiseProblem/needsLoss``).
 @inlinable
 public func evaluate<L: ElementwiseLoss, T: LossScalar>(_ loss: L, _ p: ElementwiseProblem<T>) -> Double {
+    p.needsLoss || p.reduction == .none ? run(loss, p, LossAndDerivatives.self) : run(loss, p, DerivativesOnly.self)
+}
+
+/// ``evaluate(_:_:)`` in one output mode, a type so that each mode gets its own specialised
+/// loop, in which the optimiser drops whatever the mode does not store.
+@inlinable
+func run<L: ElementwiseLoss, T: LossScalar, M: OutputMode>(_ loss: L, _ p: ElementwiseProblem<T>, _ mode: M.Type) -> Double {
     let (denominator, scale) = p.reductionScale
     let blocks = (p.count + accumulationBlock - 1) / accumulationBlock
     let total = Parallel.sum(blocks: blocks) { b in
         let start = b * accumulationBlock
-        return elementwiseBlock(loss, p, start, Swift.min(start + accumulationBlock, p.count), T(scale))
+        return elementwiseBlock(loss, p, start, Swift.min(start + accumulationBlock, p.count), T(scale), mode)
     }
     return p.reduced(total, denominator)
+}
+
+/// What a driver pass computes: the loss and its derivatives, or the derivatives alone.
+public protocol OutputMode {
+    static var computesLoss: Bool { get }
+}
+
+public enum LossAndDerivatives: OutputMode {
+    @inlinable public static var computesLoss: Bool { true }
+}
+
+public enum DerivativesOnly: OutputMode {
+    @inlinable public static var computesLoss: Bool { false }
 }
 
 extension ElementwiseProblem {
@@ -147,8 +174,8 @@ extension ElementwiseProblem {
 
 /// Elements [start, end) of ``evaluate(_:_:)``; returns their weighted loss sum.
 @inlinable
-func elementwiseBlock<L: ElementwiseLoss, T: LossScalar>(
-    _ loss: L, _ p: ElementwiseProblem<T>, _ start: Int, _ end: Int, _ scale: T
+func elementwiseBlock<L: ElementwiseLoss, T: LossScalar, M: OutputMode>(
+    _ loss: L, _ p: ElementwiseProblem<T>, _ start: Int, _ end: Int, _ scale: T, _ mode: M.Type
 ) -> Double {
     let width = T.Vector.scalarCount
     var acc = T.Vector.zero
@@ -156,21 +183,21 @@ func elementwiseBlock<L: ElementwiseLoss, T: LossScalar>(
     // Full vectors with a lane count the compiler sees as constant (so every load, store and
     // mask below is a single vector operation), then at most one partial vector.
     while i + width <= end {
-        acc += elementwiseStep(loss, p, i, width, scale)
+        acc += elementwiseStep(loss, p, i, width, scale, mode)
         i += width
     }
-    if i < end { acc += elementwiseStep(loss, p, i, end - i, scale) }
+    if i < end { acc += elementwiseStep(loss, p, i, end - i, scale, mode) }
     return acc.sumInDouble
 }
 
 /// Elements [i, i + lanes) (lanes <= the vector width): evaluates the loss, writes the
 /// requested outputs and returns the weighted losses, 0 in padding lanes.
 @inlinable @inline(__always)
-func elementwiseStep<L: ElementwiseLoss, T: LossScalar>(
-    _ loss: L, _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int, _ scale: T
+func elementwiseStep<L: ElementwiseLoss, T: LossScalar, M: OutputMode>(
+    _ loss: L, _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int, _ scale: T, _ mode: M.Type
 ) -> T.Vector {
     let (x, y, w, c) = operands(p, i, lanes)
-    return write(loss.evaluate(x, y, column: c), weight: w, scale: scale, p, i, lanes)
+    return write(loss.evaluate(x, y, column: c), weight: w, scale: scale, p, i, lanes, mode)
 }
 
 /// Input, target, weight (1 without weights) and column value (1 without a column operand)
@@ -187,17 +214,20 @@ func operands<T: LossScalar>(_ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int)
     return (x, y, w, c)
 }
 
-/// Stores the requested outputs of lanes [i, i + lanes): w·l for ``Reduction/none``, and the
-/// derivatives scaled by w and the reduction factor. Returns w·l with padding lanes zeroed,
-/// ready to accumulate.
+/// Stores the requested outputs of lanes [i, i + lanes): the derivatives scaled by w and the
+/// reduction factor, and w·l for ``Reduction/none``. Returns w·l with padding lanes zeroed,
+/// ready to accumulate (zero in ``DerivativesOnly`` mode, where the loss is never used, so
+/// the compiler removes the terms that compute only it).
 @inlinable @inline(__always)
-func write<T: LossScalar>(_ terms: LossTerms<T.Vector>, weight w: T.Vector, scale: T,
-                          _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int) -> T.Vector {
-    var wl = w * terms.loss
-    if lanes < T.Vector.scalarCount { wl = wl.replacing(with: 0, where: laneMask(T.Vector.self, lanes)) }
+func write<T: LossScalar, M: OutputMode>(_ terms: LossTerms<T.Vector>, weight w: T.Vector, scale: T,
+                                         _ p: ElementwiseProblem<T>, _ i: Int, _ lanes: Int,
+                                         _ mode: M.Type) -> T.Vector {
     let ws = w * T.Vector(repeating: scale)
-    if let out = p.losses, p.reduction == .none { store(wl, out, i, lanes) }
     if let out = p.grad { store(ws * terms.grad, out, i, lanes) }
     if let out = p.hess { store(ws * terms.hess, out, i, lanes) }
+    guard M.computesLoss else { return .zero }
+    var wl = w * terms.loss
+    if lanes < T.Vector.scalarCount { wl = wl.replacing(with: 0, where: laneMask(T.Vector.self, lanes)) }
+    if let out = p.losses, p.reduction == .none { store(wl, out, i, lanes) }
     return wl
 }

@@ -45,7 +45,7 @@ func parameterBlock<L: ParameterDifferentiableLoss, T: LossScalar>(
         let lanes = Swift.min(V.scalarCount, end - i)
         let (x, y, w, c) = operands(p, i, lanes)
         let (terms, derivatives) = loss.evaluateWithParameterDerivatives(x, y, column: c)
-        acc += write(terms, weight: w, scale: scale, p, i, lanes)
+        acc += write(terms, weight: w, scale: scale, p, i, lanes, LossAndDerivatives.self)
         for k in 0..<parameterCount {
             var wd = w * derivatives.parameters[k]
             if lanes < V.scalarCount { wd = wd.replacing(with: 0, where: laneMask(V.self, lanes)) }
