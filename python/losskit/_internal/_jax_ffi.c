@@ -189,14 +189,17 @@ static const int64_t *indices(const XLA_FFI_Api *api, const XLA_FFI_Buffer *b, i
         return fail(api, XLA_FFI_Error_Code_INVALID_ARGUMENT, "losskit: input must be float32 or float64"); \
     lk_reduction reduction = (lk_reduction)int_attr(frame, "reduction", LK_REDUCTION_MEAN); \
     XLA_FFI_Buffer *loss_buffer = ret(frame, 0);                                           \
+    /* Always a loss_out: every driver but lk_elementwise skips the computation when it is  \
+     * NULL (the Swift exports assign through an optional pointer, which does not evaluate \
+     * the right-hand side when it is nil), although the header allows NULL. */           \
     double loss_value = 0.0;                                                               \
-    double *loss_out = reduction == LK_REDUCTION_NONE ? NULL : &loss_value;                \
+    double *loss_out = &loss_value;                                                        \
     void *losses = reduction == LK_REDUCTION_NONE ? loss_buffer->data : NULL;
 
 /* The shared epilogue: the reduced loss into result 0, or the error. */
 #define END(status)                                                                        \
     if ((status) != LK_OK) return status_error(api, (status));                             \
-    if (loss_out != NULL) store(loss_buffer, loss_value);                                  \
+    if (reduction != LK_REDUCTION_NONE) store(loss_buffer, loss_value);                    \
     return NULL;
 
 static void *grad_out(XLA_FFI_CallFrame *frame, int64_t k) {
