@@ -34,11 +34,12 @@ native call for the loss and its fused gradient, keeps the gradient as the resid
 backward pass only multiplies it by the cotangent (per element, per row or per sample for
 'none'). There is no second pass over the data. Gradients flow to the prediction arguments:
 `input` (logits, scores, log-probabilities), `input1`/`input2`, `anchor`/`positive`/`negative`,
-`embeddings`, `log_probs`. Targets, labels, lengths and weights (`weight`, `sample_weight`,
-`pos_weight`, `var`, class weights) are treated as constants, as under `jax.lax.stop_gradient`:
-their cotangent is zero (optax would differentiate a target; LossKit computes no target
-derivative). Loss parameters are static floats and not differentiated either (the numpy API's
-`grad_params=True` gives `adaptive_robust_loss`'s and `gaussian_nll_loss`'s). Only first
+`embeddings`, `log_probs`, and `gaussian_nll_loss`'s `var` (from the same native call, summed
+back to var's shape). Targets, labels, lengths and weights (`weight`, `sample_weight`,
+`pos_weight`, class weights) are treated as constants, as under `jax.lax.stop_gradient`: their
+cotangent is zero (optax differentiates a target; LossKit computes no target derivative).
+Loss parameters are static floats and not differentiated (for `adaptive_robust_loss`'s alpha
+and scale, the numpy API's `grad_params=True` gives their derivatives). Only first
 derivatives: differentiating a gradient again (`jax.hessian`, forward mode `jax.jvp`/`jacfwd`)
 raises JAX's custom_vjp error; LossKit's Hessian diagonal is available from the numpy
 functions with `hess=True`.
@@ -189,14 +190,17 @@ def _input(value: Any, name: str = "input") -> tuple[jax.Array, Any]:
     return x.astype(jnp.float32), x.dtype
 
 
-def _like(value: Any, name: str, x: jax.Array, shape: tuple[int, ...] | None = None) -> jax.Array:
-    """A float companion array (target, weight) in the input's dtype, of `shape` if given."""
+def _like(value: Any, name: str, x: jax.Array, shape: tuple[int, ...] | None = None,
+          differentiable: bool = False) -> jax.Array:
+    """A float companion array (target, weight) in the input's dtype, of `shape` if given;
+    a constant for differentiation unless `differentiable`."""
     a = _array(value, name)
     if not (jnp.issubdtype(a.dtype, jnp.floating) or jnp.issubdtype(a.dtype, jnp.integer) or a.dtype == jnp.bool_):
         raise TypeError(f"{name}: expected a real numeric array, got dtype {a.dtype}")
     if shape is not None and a.shape != tuple(shape):
         raise ValueError(f"{name}: expected shape {tuple(shape)}, got {a.shape}")
-    return jax.lax.stop_gradient(a.astype(x.dtype))
+    a = a.astype(x.dtype)
+    return a if differentiable else jax.lax.stop_gradient(a)
 
 
 def _indices(value: Any, name: str, shape: tuple[int, ...] | None = None) -> jax.Array:
@@ -305,23 +309,31 @@ def _broadcast(a: jax.Array, shape: tuple[int, ...], name: str) -> jax.Array:
 
 
 def _column(spec: dict[str, Any], arguments: dict[str, Any], x: jax.Array) -> jax.Array | None:
-    """The per-column operand (`pos_weight`, `var`), one value per element of the input."""
+    """The per-column operand (`pos_weight`, `var`) with one value per element of the input."""
     name = spec["column_parameter"]
     if name is None or arguments.get(name) is None:
         return None
-    c = _like(arguments[name], name, x)
-    if name == "var":  # PyTorch's shapes: scalar, the input's, without the last axis, or a size-1 axis
-        if c.ndim and c.shape == x.shape[:-1] and c.shape != x.shape:
-            c = c[..., None]
-        if c.ndim and c.shape != x.shape and not (c.ndim == x.ndim and
-                                                   sum(a != b for a, b in zip(c.shape, x.shape)) == 1 and
-                                                   1 in [a for a, b in zip(c.shape, x.shape) if a != b]):
-            raise ValueError(f"var: expected a scalar, the input's shape {x.shape}, {x.shape[:-1]}, or {x.shape} "
-                             f"with one axis of size 1; got {arguments[name].shape if hasattr(arguments[name], 'shape') else c.shape}")
-    elif c.size != 1 and c.shape != x.shape and (c.ndim > 1 or (c.ndim == 1 and c.shape[0] != (x.shape[-1] if x.ndim else 1))):
+    c = _like(arguments[name], name, x, differentiable=spec["parameter_grad"])
+    if name == "var":
+        c = _variance(c, x.shape)
+    elif c.size != 1 and c.shape != x.shape and c.shape != x.shape[-1:]:
         last = x.shape[-1] if x.ndim else 1
         raise ValueError(f"{name}: expected a scalar, shape ({last},) or {x.shape}, got {c.shape}")
     return _broadcast(c, x.shape, name).reshape(-1)
+
+
+def _variance(v: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """`var` of one of PyTorch's shapes (scalar, the input's, the input's without its last axis,
+    the input's with one axis of size 1), as an array that broadcasts to the input's shape."""
+    if v.ndim == 0 or v.shape == shape:
+        return v
+    if v.shape == shape[:-1]:
+        return v[..., None]
+    differing = [k for k in range(len(shape)) if v.ndim == len(shape) and v.shape[k] != shape[k]]
+    if len(differing) == 1 and v.shape[differing[0]] == 1:
+        return v
+    raise ValueError(f"var: expected a scalar, the input's shape {shape}, {shape[:-1]}, or {shape} with one axis "
+                     f"of size 1; got {v.shape}")
 
 
 def _elementwise(spec: dict[str, Any], arguments: dict[str, Any]) -> jax.Array:
@@ -340,11 +352,18 @@ def _elementwise(spec: dict[str, Any], arguments: dict[str, Any]) -> jax.Array:
         w = _broadcast(_like(weight, "weight", x), x.shape, "weight").reshape(-1)
         weighting = 0 if spec["name"] in _NORMALIZING_WEIGHT else 1
     c = _column(spec, arguments, x)
-    call = _Call("elementwise", (("loss", spec["id"]), ("params", params), ("reduction", code),
-                                 ("weighting", weighting), ("present", _present(None, None, w, c))),
-                 (x.size,) if code == 0 else (), (0,), ((),))
-    rest = (y.reshape(-1), _empty(x.dtype) if w is None else w, _empty(x.dtype) if c is None else c)
-    loss = _fused(call, (x.reshape(-1),), rest)
+    # A column the library differentiates (Gaussian NLL's var) is a differentiable operand;
+    # broadcasting it to one value per element makes JAX sum its gradient back to var's shape.
+    differentiable_column = c is not None and spec["parameter_grad"]
+    attrs = (("loss", spec["id"]), ("params", params), ("reduction", code), ("weighting", weighting),
+             ("present", _present(None, None, w, c)))
+    positions = (0, 3) if differentiable_column else (0,)
+    call = _Call("elementwise", attrs, (x.size,) if code == 0 else (), positions, ((),) * len(positions))
+    rest = (y.reshape(-1), _empty(x.dtype) if w is None else w)
+    if differentiable_column:
+        loss = _fused(call, (x.reshape(-1), c), rest)
+    else:
+        loss = _fused(call, (x.reshape(-1),), rest + (_empty(x.dtype) if c is None else c,))
     return _result(loss, out_dtype, x.shape if code == 0 else None)
 
 

@@ -211,17 +211,21 @@ static void *grad_out(XLA_FFI_CallFrame *frame, int64_t k) {
  * Handlers
  * ------------------------------------------------------------------------------------------- */
 
-/* args: input, target, weight, column.  attrs: loss, params, reduction, weighting, present. */
+/* args: input, target, weight, column.  attrs: loss, params, reduction, weighting, present.
+ * Result 2, when asked for, is the derivative with respect to the column (one value per
+ * element: the caller passes the column broadcast to the input), for losses whose catalogue
+ * entry has parameter_grad (Gaussian NLL's var). */
 static XLA_FFI_Error *elementwise(XLA_FFI_CallFrame *frame) {
     BEGIN(frame, 0)
     size_t n_params;
     const double *params = reals_attr(frame, "params", &n_params);
     const void *weight = optional(frame, 2), *column = optional(frame, 3);
-    lk_status status = lk_elementwise(
+    lk_status status = lk_elementwise_param_grad(
         (int32_t)int_attr(frame, "loss", -1), params, n_params, dtype, elements(input_buffer),
         input_buffer->data, arg(frame, 1)->data, weight, weight ? elements(arg(frame, 2)) : 0,
         (lk_weighting)int_attr(frame, "weighting", LK_WEIGHTING_NORMALIZED), column,
-        column ? elements(arg(frame, 3)) : 0, reduction, loss_out, losses, grad_out(frame, 1), NULL);
+        column ? elements(arg(frame, 3)) : 0, reduction, loss_out, losses, grad_out(frame, 1), NULL, NULL,
+        grad_out(frame, 2));
     END(status)
 }
 

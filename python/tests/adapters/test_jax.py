@@ -447,6 +447,30 @@ def test_sample_weight_and_weight_follow_the_numpy_api():
         assert_close(g, expected_g, 1e-13)
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("var_shape", [(8, 3), (8,), (8, 1), (1, 3), ()])
+def test_gaussian_nll_var_gradient_equals_pytorchs(var_shape, reduction):
+    """var is differentiable, from the same native call, for each of PyTorch's var shapes."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x, y, var = X[:, :3], Y[:, :3], rng.uniform(0.5, 2.0, var_shape)
+    cotangent = rng.uniform(0.5, 1.5, (8, 3)) if reduction == "none" else 1.0
+
+    def ours(x, v):
+        return (lj.gaussian_nll_loss(x, y, v, reduction=reduction) * cotangent).sum()
+
+    loss, (gx, gv) = jax.jit(jax.value_and_grad(ours, argnums=(0, 1)))(jnp.asarray(x), jnp.asarray(var))
+    tx, tv = (torch.tensor(a, requires_grad=True) for a in (x, var))
+    as_pytorch_takes_it = tv.expand(x.shape) if var_shape == () else tv  # PyTorch refuses a 0-d var
+    expected = (torch.nn.functional.gaussian_nll_loss(tx, torch.tensor(y), as_pytorch_takes_it, reduction=reduction)
+                * torch.as_tensor(cotangent)).sum()
+    expected.backward()
+    assert gv.shape == var_shape
+    assert_close(loss, expected.detach().numpy(), 1e-13)
+    assert_close(gx, tx.grad.numpy(), 1e-13)
+    assert_close(gv, tv.grad.numpy(), 1e-13)
+
+
 def test_targets_and_weights_get_zero_gradient():
     x, y = jnp.asarray(X), jnp.asarray(Y)
     gy = jax.grad(lambda y: lj.mse_loss(x, y), argnums=0)(y)
