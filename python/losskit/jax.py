@@ -39,9 +39,10 @@ back to var's shape). Targets, labels, lengths and weights (`weight`, `sample_we
 `pos_weight`, class weights) are treated as constants, as under `jax.lax.stop_gradient`: their
 cotangent is zero (optax differentiates a target; LossKit computes no target derivative).
 Loss parameters are static floats and not differentiated (for `adaptive_robust_loss`'s alpha
-and scale, the numpy API's `grad_params=True` gives their derivatives). Only first
-derivatives: differentiating a gradient again (`jax.hessian`, forward mode `jax.jvp`/`jacfwd`)
-raises JAX's custom_vjp error; LossKit's Hessian diagonal is available from the numpy
+and scale, the numpy API's `grad_params=True` gives their derivatives). Only reverse
+mode and first derivatives: forward mode (`jax.jvp`, `jacfwd`) raises JAX's TypeError about
+custom_vjp functions, differentiating a gradient again (`jax.hessian`) its ValueError that the
+FFI call cannot be differentiated; LossKit's Hessian diagonal is available from the numpy
 functions with `hess=True`.
 
 **vmap.** The FFI targets are batched with `vmap_method="sequential"`: `jax.vmap` runs the
@@ -517,7 +518,7 @@ def _embedding(spec: dict[str, Any], arguments: dict[str, Any]) -> Any:
     s = None if s is None else _like(s, "sample_weight", first, rows_shape).reshape(n)
     diff = tuple(a.reshape(n, dim) for a in inputs)
     count = len(diff)
-    present = _present(None, *(diff[1:] + (None,) * (2 - len(diff[1:]))), target, s)
+    present = _present(*diff, *(None,) * (3 - count), target, s)
     call = _Call("embedding", (("loss", spec["id"]), ("params", params), ("flags", flags), ("reduction", code),
                                ("present", present)),
                  (n,) if code == 0 else (), tuple(range(count)), ((1,) if code == 0 else (),) * count)

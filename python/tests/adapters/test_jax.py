@@ -226,6 +226,30 @@ def test_vmap_gives_each_slice_its_own_loss_and_gradient(name):
             assert_close(g[k], e, 1e-13)
 
 
+def test_nested_vmap_and_an_unbatched_target():
+    x = np.random.default_rng(8).normal(size=(3, 4, 5))
+    y = Y[0]
+    values = jax.jit(jax.vmap(jax.vmap(lambda a: lj.huber_loss(a, y, delta=0.5))))(x)
+    assert_close(values, [[lk.huber_loss(x[i, j], y, delta=0.5) for j in range(4)] for i in range(3)], 1e-15)
+    grads = jax.vmap(jax.grad(lj.mse_loss), in_axes=(0, None))(x[0], y)
+    assert_close(grads, np.stack([lk.mse_loss(x[0, j], y, grad=True)[1] for j in range(4)]), 1e-15)
+
+
+@pytest.mark.parametrize("index_dtype", [jnp.int32, jnp.int64, jnp.uint8], ids=["int32", "int64", "uint8"])
+def test_integer_targets_of_any_width(index_dtype):
+    """int32 (JAX's default without x64) is widened by the handler; other widths are cast."""
+    logits, labels = X[:, :4], np.array([0, 3, 1, 2, 2, 0, 1, 3])
+    expected, expected_g = lk.cross_entropy(logits, labels, grad=True)
+    loss, g = jax.value_and_grad(lj.cross_entropy)(jnp.asarray(logits), jnp.asarray(labels, index_dtype))
+    assert_close(loss, expected, 1e-15)
+    assert_close(g, expected_g, 1e-15)
+
+
+def test_second_derivatives_are_refused():
+    with pytest.raises(ValueError, match="cannot be differentiated"):
+        jax.hessian(lj.mse_loss)(jnp.ones(3), jnp.zeros(3))
+
+
 # --- against optax -------------------------------------------------------------------------
 
 def one_hot(labels, classes):
