@@ -30,6 +30,7 @@
 #include <Python.h>
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,16 +178,70 @@ static const int64_t *indices(const XLA_FFI_Api *api, const XLA_FFI_Buffer *b, i
     return *owned;
 }
 
-/* The shared prologue: the metadata query, and the input's element type. */
-#define BEGIN(frame, input_index)                                                          \
+/* Refuses operands of another element type than the input's: float arguments (targets,
+ * weights) and every result must have it; the driver reads and writes them as that type. */
+static XLA_FFI_Error *check_types(XLA_FFI_CallFrame *frame, const XLA_FFI_Buffer *input) {
+    for (int64_t k = 0; k < frame->args.size; k++) {
+        XLA_FFI_Buffer *b = arg(frame, k);
+        if (float_type(b) >= 0 && b->dtype != input->dtype)
+            return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT,
+                        "losskit: every float argument must have the input's element type");
+    }
+    for (int64_t k = 0; k < frame->rets.size; k++)
+        if (ret(frame, k)->dtype != input->dtype)
+            return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT,
+                        "losskit: every result must have the input's element type");
+    return NULL;
+}
+
+#define ANY SIZE_MAX
+
+/* Refuses buffers the driver would read or write past. Argument k must hold want[k] elements
+ * (ANY: not checked here, the driver checks that count itself) when it is required (bit k of
+ * `required`) or given; result 0 must hold `n_losses` values for 'none' and one otherwise,
+ * result k >= 1 as many as argument grad_of[k - 1], whose gradient it is. */
+static XLA_FFI_Error *check_sizes(XLA_FFI_CallFrame *frame, const size_t *want, unsigned required,
+                                  lk_reduction reduction, size_t n_losses, const int *grad_of, int n_grads) {
+    char message[256];
+    for (int64_t k = 0; k < frame->args.size; k++) {
+        if (want[k] == ANY || !((required >> k & 1) || given(frame, k)) || elements(arg(frame, k)) == want[k])
+            continue;
+        snprintf(message, sizeof message, "losskit: FFI argument %ld holds %zu elements, expected %zu", (long)k,
+                 elements(arg(frame, k)), want[k]);
+        return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT, message);
+    }
+    if (frame->rets.size > 1 + n_grads)
+        return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT, "losskit: too many FFI results");
+    size_t loss_count = reduction == LK_REDUCTION_NONE ? n_losses : 1;
+    if (n_losses != ANY && elements(ret(frame, 0)) != loss_count) {
+        snprintf(message, sizeof message, "losskit: the loss result holds %zu elements, expected %zu",
+                 elements(ret(frame, 0)), loss_count);
+        return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT, message);
+    }
+    if (reduction != LK_REDUCTION_NONE && elements(ret(frame, 0)) != 1)
+        return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT, "losskit: a reduced loss is one element");
+    for (int64_t k = 1; k < frame->rets.size; k++) {
+        if (elements(ret(frame, k)) == elements(arg(frame, grad_of[k - 1]))) continue;
+        snprintf(message, sizeof message, "losskit: FFI result %ld holds %zu elements, expected %zu", (long)k,
+                 elements(ret(frame, k)), elements(arg(frame, grad_of[k - 1])));
+        return fail(frame->api, XLA_FFI_Error_Code_INVALID_ARGUMENT, message);
+    }
+    return NULL;
+}
+
+/* The shared prologue: the metadata query, the operand count, the element types, and the
+ * reduction. */
+#define BEGIN(frame, n_args)                                                               \
     if (is_metadata_query(frame)) return NULL;                                             \
     const XLA_FFI_Api *api = (frame)->api;                                                 \
-    XLA_FFI_Buffer *input_buffer = arg(frame, input_index);                                \
-    if (input_buffer == NULL || (frame)->rets.size < 1)                                     \
+    if ((frame)->args.size != (n_args) || (frame)->rets.size < 1)                          \
         return fail(api, XLA_FFI_Error_Code_INVALID_ARGUMENT, "losskit: wrong number of FFI operands"); \
+    XLA_FFI_Buffer *input_buffer = arg(frame, 0);                                          \
     lk_dtype dtype = float_type(input_buffer);                                             \
     if (dtype < 0)                                                                         \
         return fail(api, XLA_FFI_Error_Code_INVALID_ARGUMENT, "losskit: input must be float32 or float64"); \
+    XLA_FFI_Error *type_error = check_types(frame, input_buffer);                          \
+    if (type_error != NULL) return type_error;                                             \
     lk_reduction reduction = (lk_reduction)int_attr(frame, "reduction", LK_REDUCTION_MEAN); \
     XLA_FFI_Buffer *loss_buffer = ret(frame, 0);                                           \
     /* Always a loss_out: every driver but lk_elementwise skips the computation when it is  \
@@ -195,6 +250,14 @@ static const int64_t *indices(const XLA_FFI_Api *api, const XLA_FFI_Buffer *b, i
     double loss_value = 0.0;                                                               \
     double *loss_out = &loss_value;                                                        \
     void *losses = reduction == LK_REDUCTION_NONE ? loss_buffer->data : NULL;
+
+/* Runs check_sizes; returns its error. */
+#define CHECK_SIZES(want, required, n_losses, grad_of)                                     \
+    do {                                                                                   \
+        XLA_FFI_Error *size_error = check_sizes(frame, want, required, reduction, n_losses, grad_of, \
+                                                (int)(sizeof grad_of / sizeof grad_of[0])); \
+        if (size_error != NULL) return size_error;                                         \
+    } while (0)
 
 /* The shared epilogue: the reduced loss into result 0, or the error. */
 #define END(status)                                                                        \
@@ -216,7 +279,11 @@ static void *grad_out(XLA_FFI_CallFrame *frame, int64_t k) {
  * element: the caller passes the column broadcast to the input), for losses whose catalogue
  * entry has parameter_grad (Gaussian NLL's var). */
 static XLA_FFI_Error *elementwise(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 4)
+    size_t n = elements(input_buffer);
+    const size_t want[4] = {n, n, ANY, frame->rets.size > 2 ? n : ANY};
+    static const int grad_of[2] = {0, 3};
+    CHECK_SIZES(want, 0x3, n, grad_of);
     size_t n_params;
     const double *params = reals_attr(frame, "params", &n_params);
     const void *weight = optional(frame, 2), *column = optional(frame, 3);
@@ -232,8 +299,12 @@ static XLA_FFI_Error *elementwise(XLA_FFI_CallFrame *frame) {
 /* args: logits (rows, classes), target (indices (rows,) or probabilities (rows, classes)),
  * class_weight, sample_weight.  attrs: ignore_index, label_smoothing, reduction, present. */
 static XLA_FFI_Error *cross_entropy(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 4)
     XLA_FFI_Buffer *target = arg(frame, 1);
+    size_t rows = dim(input_buffer, 0), classes = dim(input_buffer, 1);
+    const size_t want[4] = {rows * classes, float_type(target) >= 0 ? rows * classes : rows, classes, rows};
+    static const int grad_of[1] = {0};
+    CHECK_SIZES(want, 0x3, rows, grad_of);
     int64_t *owned = NULL;
     XLA_FFI_Error *error = NULL;
     const int64_t *index = NULL;
@@ -251,7 +322,13 @@ static XLA_FFI_Error *cross_entropy(XLA_FFI_CallFrame *frame) {
 /* args: input (rows, classes), target (indices or values; absent for losses without one),
  * class_weight, sample_weight.  attrs: loss, params, ignore_index, reduction, present. */
 static XLA_FFI_Error *rowwise(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 4)
+    size_t rows = dim(input_buffer, 0), classes = dim(input_buffer, 1);
+    /* Index targets and the 'none' losses (per row, or per element for kl_div): lk_rowwise
+     * is told their counts and checks them. */
+    const size_t want[4] = {rows * classes, float_type(arg(frame, 1)) >= 0 ? rows * classes : ANY, classes, rows};
+    static const int grad_of[1] = {0};
+    CHECK_SIZES(want, 0x1, ANY, grad_of);
     size_t n_params;
     const double *params = reals_attr(frame, "params", &n_params);
     XLA_FFI_Buffer *target = arg(frame, 1);
@@ -275,7 +352,11 @@ static XLA_FFI_Error *rowwise(XLA_FFI_CallFrame *frame) {
 /* args: input1, input2, input3 (rows, dim; absent ones empty), target (rows), sample_weight.
  * attrs: loss, params, flags, reduction, present.  Results 1..: a gradient per present input. */
 static XLA_FFI_Error *embedding(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 5)
+    size_t rows = dim(input_buffer, 0), width = dim(input_buffer, 1);
+    const size_t want[5] = {rows * width, rows * width, rows * width, rows, rows};
+    static const int grad_of[3] = {0, 1, 2};
+    CHECK_SIZES(want, 0x1, rows, grad_of);
     size_t n_params;
     const double *params = reals_attr(frame, "params", &n_params);
     const void *input2 = optional(frame, 1), *input3 = optional(frame, 2);
@@ -290,7 +371,13 @@ static XLA_FFI_Error *embedding(XLA_FFI_CallFrame *frame) {
 /* args: input (batch, classes, spatial), target (indices (batch, spatial) or values like
  * input), class_weight, sample_weight.  attrs: loss, params, reduction, present. */
 static XLA_FFI_Error *overlap(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 4)
+    size_t batch = dim(input_buffer, 0), classes = dim(input_buffer, 1), spatial = dim(input_buffer, 2);
+    const size_t want[4] = {batch * classes * spatial,
+                            float_type(arg(frame, 1)) >= 0 ? batch * classes * spatial : batch * spatial, classes,
+                            batch};
+    static const int grad_of[1] = {0};
+    CHECK_SIZES(want, 0x3, batch, grad_of);
     size_t n_params;
     const double *params = reals_attr(frame, "params", &n_params);
     XLA_FFI_Buffer *target = arg(frame, 1);
@@ -311,7 +398,11 @@ static XLA_FFI_Error *overlap(XLA_FFI_CallFrame *frame) {
 /* args: log_probs (frames, batch, classes), targets, input_lengths, target_lengths,
  * sample_weight.  attrs: blank, zero_infinity, target_stride, reduction, present. */
 static XLA_FFI_Error *ctc(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 5)
+    size_t batch = dim(input_buffer, 1);
+    const size_t want[5] = {elements(input_buffer), ANY, batch, batch, batch};
+    static const int grad_of[1] = {0};
+    CHECK_SIZES(want, 0xf, batch, grad_of);
     int64_t *owned[3] = {NULL, NULL, NULL};
     const int64_t *ints[3] = {NULL, NULL, NULL};
     static const char *names[3] = {"targets", "input_lengths", "target_lengths"};
@@ -330,7 +421,11 @@ static XLA_FFI_Error *ctc(XLA_FFI_CallFrame *frame) {
 
 /* args: embeddings (n, dim), labels (n).  attrs: temperature, reduction. */
 static XLA_FFI_Error *ntxent(XLA_FFI_CallFrame *frame) {
-    BEGIN(frame, 0)
+    BEGIN(frame, 2)
+    size_t n = dim(input_buffer, 0);
+    const size_t want[2] = {elements(input_buffer), n};
+    static const int grad_of[1] = {0};
+    CHECK_SIZES(want, 0x3, n, grad_of);
     int64_t *owned = NULL;
     XLA_FFI_Error *error = NULL;
     const int64_t *labels = indices(api, arg(frame, 1), &owned, &error, "labels");

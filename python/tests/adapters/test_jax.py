@@ -245,6 +245,24 @@ def test_integer_targets_of_any_width(index_dtype):
     assert_close(g, expected_g, 1e-15)
 
 
+@pytest.mark.parametrize("results, operands, message", [
+    ([((3,), np.float32)], [np.ones(3, np.float32)] * 2, "wrong number of FFI operands"),
+    ([((), np.float32)], [np.ones(3, np.float32), np.ones(2, np.float32)] + [np.zeros(0, np.float32)] * 2,
+     "argument 1 holds 2 elements, expected 3"),
+    ([((), np.float32), ((2,), np.float32)], [np.ones(3, np.float32)] * 2 + [np.zeros(0, np.float32)] * 2,
+     "result 1 holds 2 elements, expected 3"),
+    ([((), np.float64)], [np.ones(3, np.float32)] * 2 + [np.zeros(0, np.float32)] * 2, "input's element type"),
+    ([((), np.float32)], [np.ones(3, np.float32), np.ones(3)] + [np.zeros(0, np.float32)] * 2,
+     "input's element type"),
+])
+def test_the_ffi_targets_refuse_operands_the_driver_would_overrun(results, operands, message):
+    """The targets are registered process-wide, so a call made by hand with wrong operands
+    fails with an error instead of reading or writing past a buffer."""
+    call = jax.ffi.ffi_call("losskit_elementwise", [jax.ShapeDtypeStruct(s, d) for s, d in results])
+    with pytest.raises(Exception, match=message):
+        jax.block_until_ready(call(*operands, loss=np.int64(lk.catalogue()[0]["id"]), reduction=np.int64(1)))
+
+
 def test_second_derivatives_are_refused():
     with pytest.raises(ValueError, match="cannot be differentiated"):
         jax.hessian(lj.mse_loss)(jnp.ones(3), jnp.zeros(3))
