@@ -35,9 +35,12 @@ backward pass only multiplies it by the cotangent (per element, per row or per s
 'none'). There is no second pass over the data. Gradients flow to the prediction arguments:
 `input` (logits, scores, log-probabilities), `input1`/`input2`, `anchor`/`positive`/`negative`,
 `embeddings`, `log_probs`, and `gaussian_nll_loss`'s `var` (from the same native call, summed
-back to var's shape). Targets, labels, lengths and weights (`weight`, `sample_weight`,
-`pos_weight`, class weights) are treated as constants, as under `jax.lax.stop_gradient`: their
-cotangent is zero (optax differentiates a target; LossKit computes no target derivative).
+back to var's shape). The target of a loss of the residual x - y alone (mse, l1, huber,
+smooth_l1, log_cosh, pseudo_huber, fair, quantile, expectile, epsilon_insensitive,
+adaptive_robust, gaussian_nll) is differentiable too, its gradient the negated input gradient,
+as optax and PyTorch differentiate targets. Other targets, labels, lengths and weights
+(`weight`, `sample_weight`, `pos_weight`, class weights) are constants, as under
+`jax.lax.stop_gradient`: their cotangent is zero (LossKit computes no derivative for them).
 Loss parameters are static floats and not differentiated (for `adaptive_robust_loss`'s alpha
 and scale, the numpy API's `grad_params=True` gives their derivatives). Only reverse
 mode and first derivatives: forward mode (`jax.jvp`, `jacfwd`) raises JAX's TypeError about
@@ -105,16 +108,19 @@ _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2, "batchmean": 3}
 class _Call:
     """One FFI call, everything static about it (hashable, so it can be a nondiff argument).
 
-    `operands` of the call are `diff` (differentiable, in the order of the gradient results)
-    and `rest` (constants) merged by `diff_positions`, the argument positions of the `diff`
-    operands. `loss_shape` is result 0's shape; `expand[k]` lists the axes of gradient k the
-    loss's axes do not cover, which the cotangent is broadcast along ('none' reductions)."""
+    `operands` of the call are `diff` (differentiable) and `rest` (constants) merged by
+    `diff_positions`, the argument positions of the `diff` operands. `loss_shape` is result
+    0's shape; `expand[k]` lists the axes of diff operand k's gradient the loss's axes do not
+    cover, which the cotangent is broadcast along ('none' reductions). `negates[k]` is None
+    when the call returns operand k's gradient (results 1.. in operand order), or the index m
+    of the operand whose gradient, negated, is k's (the target of a loss of x - y)."""
     driver: str
     attrs: tuple[tuple[str, Any], ...]
     loss_shape: tuple[int, ...]
     diff_positions: tuple[int, ...]
     expand: tuple[tuple[int, ...], ...]
     differentiable: bool = True
+    negates: tuple[int | None, ...] = (None,)
 
     def operands(self, diff: tuple[jax.Array, ...], rest: tuple[jax.Array, ...]) -> list[jax.Array]:
         merged, d, r = [], iter(diff), iter(rest)
@@ -133,13 +139,19 @@ def _attribute(value: Any) -> Any:
 
 
 def _run(call: _Call, diff: tuple[jax.Array, ...], rest: tuple[jax.Array, ...], with_grad: bool) -> tuple:
+    """The loss, and with `with_grad` the gradient of every diff operand, in operand order."""
     dtype = diff[0].dtype
     results = [jax.ShapeDtypeStruct(call.loss_shape, dtype)]
     if with_grad:
-        results += [jax.ShapeDtypeStruct(d.shape, d.dtype) for d in diff]
+        results += [jax.ShapeDtypeStruct(d.shape, d.dtype) for d, m in zip(diff, call.negates) if m is None]
     attrs = {name: _attribute(value) for name, value in call.attrs}
     function = jax.ffi.ffi_call(f"losskit_{call.driver}", results, vmap_method="sequential")
-    return tuple(function(*call.operands(diff, rest), **attrs))
+    loss, *returned = function(*call.operands(diff, rest), **attrs)
+    if not with_grad:
+        return (loss,)
+    computed = iter(returned)
+    grads = [next(computed) if m is None else None for m in call.negates]
+    return (loss, *(g if m is None else -grads[m] for g, m in zip(grads, call.negates)))
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(0,))
@@ -285,6 +297,13 @@ def _result(loss: jax.Array, dtype: Any, shape: tuple[int, ...] | None = None) -
 # One function per driver: arguments in the numpy function's names → FFI call
 # ---------------------------------------------------------------------------------------------
 
+# Losses of the residual x - y alone, whose target gradient is the negated input gradient: the
+# target is differentiable for them, as in optax and PyTorch (mse, l1, huber, smooth_l1, and
+# Gaussian NLL in PyTorch; squared error, Huber and log-cosh in optax).
+_DIFFERENCE_LOSSES = frozenset({"mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "log_cosh_loss",
+                                "pseudo_huber_loss", "fair_loss", "quantile_loss", "expectile_loss",
+                                "epsilon_insensitive_loss", "adaptive_robust_loss", "gaussian_nll_loss"})
+
 # mse_loss and l1_loss take PyTorch's `weight` with the normalising mean Σ w·l / Σ w (the rule
 # of `sample_weight`); the other losses with a `weight` rescale each element's loss and keep
 # the element count as the mean's denominator (see `losskit.regression`).
@@ -341,10 +360,11 @@ def _elementwise(spec: dict[str, Any], arguments: dict[str, Any]) -> jax.Array:
     x, out_dtype = _input(arguments["input"])
     params = _parameters(spec, arguments)
     code = _reduction(arguments["reduction"])
+    difference = spec["name"] in _DIFFERENCE_LOSSES
     t = _array(arguments["target"], "target")
     if spec["name"] == "gaussian_nll_loss" and t.shape != x.shape:
         t = _broadcast(t, x.shape, "target")
-    y = _like(t, "target", x, x.shape)
+    y = _like(t, "target", x, x.shape, differentiable=difference)
     weight, sample_weight = arguments.get("weight"), arguments.get("sample_weight")
     if weight is not None and sample_weight is not None:
         raise ValueError("pass either weight (PyTorch's) or sample_weight, not both")
@@ -358,13 +378,14 @@ def _elementwise(spec: dict[str, Any], arguments: dict[str, Any]) -> jax.Array:
     differentiable_column = c is not None and spec["parameter_grad"]
     attrs = (("loss", spec["id"]), ("params", params), ("reduction", code), ("weighting", weighting),
              ("present", _present(None, None, w, c)))
-    positions = (0, 3) if differentiable_column else (0,)
-    call = _Call("elementwise", attrs, (x.size,) if code == 0 else (), positions, ((),) * len(positions))
-    rest = (y.reshape(-1), _empty(x.dtype) if w is None else w)
-    if differentiable_column:
-        loss = _fused(call, (x.reshape(-1), c), rest)
-    else:
-        loss = _fused(call, (x.reshape(-1),), rest + (_empty(x.dtype) if c is None else c,))
+    # The operands by argument position: input 0, target 1, weight 2, column 3.
+    operands = {0: x.reshape(-1), 1: y.reshape(-1), 2: _empty(x.dtype) if w is None else w,
+                3: _empty(x.dtype) if c is None else c}
+    positions = (0,) + ((1,) if difference else ()) + ((3,) if differentiable_column else ())
+    negates = tuple(0 if k == 1 else None for k in positions)
+    call = _Call("elementwise", attrs, (x.size,) if code == 0 else (), positions, ((),) * len(positions),
+                 negates=negates)
+    loss = _fused(call, tuple(operands[k] for k in positions), tuple(operands[k] for k in range(4) if k not in positions))
     return _result(loss, out_dtype, x.shape if code == 0 else None)
 
 
@@ -521,7 +542,8 @@ def _embedding(spec: dict[str, Any], arguments: dict[str, Any]) -> Any:
     present = _present(*diff, *(None,) * (3 - count), target, s)
     call = _Call("embedding", (("loss", spec["id"]), ("params", params), ("flags", flags), ("reduction", code),
                                ("present", present)),
-                 (n,) if code == 0 else (), tuple(range(count)), ((1,) if code == 0 else (),) * count)
+                 (n,) if code == 0 else (), tuple(range(count)), ((1,) if code == 0 else (),) * count,
+                 negates=(None,) * count)
     filler = _empty(first.dtype)
     rest = (filler,) * (3 - count) + (filler if target is None else target, filler if s is None else s)
     loss = _fused(call, diff, rest)

@@ -513,11 +513,41 @@ def test_gaussian_nll_var_gradient_equals_pytorchs(var_shape, reduction):
     assert_close(gv, tv.grad.numpy(), 1e-13)
 
 
-def test_targets_and_weights_get_zero_gradient():
-    x, y = jnp.asarray(X), jnp.asarray(Y)
-    gy = jax.grad(lambda y: lj.mse_loss(x, y), argnums=0)(y)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("ours, theirs", [
+    (lambda x, y: lj.mse_loss(x, y, reduction="none"), optax.losses.squared_error),
+    (lambda x, y: lj.huber_loss(x, y, delta=0.7, reduction="none"), lambda x, y: optax.losses.huber_loss(x, y, delta=0.7)),
+    (lambda x, y: lj.log_cosh_loss(x, y, reduction="none"), optax.losses.log_cosh),
+], ids=["squared_error", "huber", "log_cosh"])
+def test_target_gradients_equal_optax(ours, theirs, dtype):
+    x, y = jnp.asarray(X, dtype), jnp.asarray(Y, dtype)
+    c = jnp.asarray(np.random.default_rng(9).uniform(0.5, 1.5, X.shape), dtype)
+    g = jax.jit(jax.grad(lambda x, y: (ours(x, y) * c).sum(), argnums=(0, 1)))(x, y)
+    expected = jax.grad(lambda x, y: (theirs(x, y) * c).sum(), argnums=(0, 1))(x, y)
+    for a, e in zip(g, expected):
+        assert a.dtype == dtype
+        assert_close(a, e, OPTAX_RTOL[np.dtype(dtype)])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", sorted(lj._DIFFERENCE_LOSSES))
+def test_losses_of_the_residual_differentiate_the_target(name, reduction):
+    """For a loss of x - y alone the target's gradient is the input's, negated."""
+    c = case(name, np.float64)
+    x, y = jnp.asarray(c.leaves["input"]), jnp.asarray(c.data["target"])
+    extra = {k: v for k, v in c.data.items() if k != "target"}
+    weights = np.random.default_rng(2).uniform(0.5, 1.5, x.shape)
+    gx, gy = jax.grad(lambda x, y: (getattr(lj, name)(x, y, **extra, reduction=reduction) * weights).sum(),
+                      argnums=(0, 1))(x, y)
+    assert np.any(np.asarray(gy)) and np.array_equal(np.asarray(gy), -np.asarray(gx))
+
+
+def test_other_targets_and_weights_get_zero_gradient():
+    x, y = jnp.asarray(X), jnp.asarray(LABELS01)
+    gy = jax.grad(lambda y: lj.binary_cross_entropy_with_logits(x, y))(y)
     gw = jax.grad(lambda w: lj.mse_loss(x, y, sample_weight=w))(jnp.ones(8))
-    assert not np.any(np.asarray(gy)) and not np.any(np.asarray(gw))
+    gp = jax.grad(lambda p: lj.cross_entropy(x, p))(jnp.asarray(PROBS))
+    assert not np.any(np.asarray(gy)) and not np.any(np.asarray(gw)) and not np.any(np.asarray(gp))
 
 
 def test_bad_arguments_raise_at_trace_time_naming_the_argument():
