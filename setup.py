@@ -8,6 +8,11 @@ three into the one shipped library, which binds its C functions to the best copy
 when it is loaded (scripts/fuse_builds.py; LOSSKIT_TUNED_BUILDS=0 ships the portable build
 alone). Set LOSSKIT_SWIFT to choose the `swift` executable.
 
+When jaxlib is importable at build time, a second extension, `losskit/_internal/_jax_ffi`,
+holds the XLA FFI handlers `losskit.jax` calls (compiled against the C FFI header jaxlib ships,
+linked to liblosskit.so like the shim); LOSSKIT_JAX=0 skips it, and without it `import
+losskit.jax` says how to get it.
+
 The package also carries what a C program needs: `losskit/include/losskit.h` and
 `losskit/pkgconfig/losskit.pc` (`python -m losskit config` prints the flags).
 
@@ -15,6 +20,7 @@ Every Swift build says on stderr what it compiles and how long it took; pip show
 with `pip install -v`. The version is the C header's LK_VERSION_* macros, so the Python
 package, the header, `lk_version()` and the catalogue always agree.
 """
+import importlib.util
 import os
 import platform
 import re
@@ -127,6 +133,49 @@ Libs: -L${{libdir}} -llosskit -Wl,-rpath,${{libdir}}
 """
 
 
+def jax_ffi_include() -> str | None:
+    """jaxlib's folder of XLA FFI headers (`xla/ffi/api/c_api.h`), or None when jaxlib is not
+    installed or LOSSKIT_JAX=0. Found without importing jax (which takes seconds)."""
+    if os.environ.get("LOSSKIT_JAX", "1") == "0":
+        return None
+    spec = importlib.util.find_spec("jaxlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        include = Path(folder) / "include"
+        if (include / "xla" / "ffi" / "api" / "c_api.h").exists():
+            return str(include)
+    return None
+
+
+def extension(name: str, source: str, include_dirs: list[str]) -> Extension:
+    """An abi3 extension over liblosskit.so, which it finds in the package folder above it."""
+    return Extension(
+        name,
+        sources=[source],
+        include_dirs=[str(ROOT / "include"), *include_dirs],
+        libraries=["losskit"],
+        # The extensions call no libc function themselves, so the linker would not record libc
+        # as needed; auditwheel cannot judge a module that does not name its libc.
+        extra_link_args=["-Wl,--no-as-needed", "-lc"],
+        # The library sits in the package folder, one above the extension.
+        runtime_library_dirs=["$ORIGIN/.."],
+        define_macros=[("Py_LIMITED_API", "0x030B0000")],
+        py_limited_api=True,
+    )
+
+
+def extensions() -> list[Extension]:
+    """The CPython shim, and the JAX FFI handlers when jaxlib's headers are available."""
+    found = [extension("losskit._internal._native", "python/losskit/_internal/_native.c", [])]
+    include = jax_ffi_include()
+    if include is None:
+        log("jaxlib is not installed (or LOSSKIT_JAX=0): building without the JAX handlers (losskit.jax)")
+    else:
+        found.append(extension("losskit._internal._jax_ffi", "python/losskit/_internal/_jax_ffi.c", [include]))
+    return found
+
+
 def tuned_levels() -> tuple[str, ...]:
     """The tuned builds to make: all on x86-64 unless LOSSKIT_TUNED_BUILDS=0."""
     if os.environ.get("LOSSKIT_TUNED_BUILDS", "1") == "0" or platform.machine() not in ("x86_64", "AMD64"):
@@ -151,8 +200,7 @@ class BuildWithSwift(build_ext):
         for ext in self.extensions:
             ext.library_dirs.append(str(portable.parent))
         super().run()
-        for ext in self.extensions:
-            package = self._package_folder(ext)
+        for package in {self._package_folder(ext) for ext in self.extensions}:
             # Tuned copies that earlier versions shipped in glibc-hwcaps/ subfolders would
             # shadow the new library in an in-place build.
             shutil.rmtree(package / "glibc-hwcaps", ignore_errors=True)
@@ -194,21 +242,7 @@ class BuildWithSwift(build_ext):
 
 setup(
     version=version(),
-    ext_modules=[
-        Extension(
-            "losskit._internal._native",
-            sources=["python/losskit/_internal/_native.c"],
-            include_dirs=[str(ROOT / "include")],
-            libraries=["losskit"],
-            # The shim calls no libc function itself, so the linker would not record libc as
-            # needed; auditwheel cannot judge a module that does not name its libc.
-            extra_link_args=["-Wl,--no-as-needed", "-lc"],
-            # The library sits in the package folder, one above the shim.
-            runtime_library_dirs=["$ORIGIN/.."],
-            define_macros=[("Py_LIMITED_API", "0x030B0000")],
-            py_limited_api=True,
-        )
-    ],
+    ext_modules=extensions(),
     cmdclass={"build_ext": BuildWithSwift},
     options={"bdist_wheel": {"py_limited_api": "cp311"}},
 )

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
 bash scripts/install-test-deps.sh
-"$python" -m pip install --disable-pip-version-check --root-user-action=ignore -q .
+# Without build isolation, so that the build sees the jaxlib just installed and compiles the
+# JAX FFI handlers losskit.jax needs (an isolated build has only setuptools and wheel).
+"$python" -m pip install --disable-pip-version-check --root-user-action=ignore -q --no-build-isolation .
 
 echo "== Swift tests"
 swift test 2>&1 | tail -n 25   # pipefail: a failing swift test stops the script

@@ -10,7 +10,7 @@ Every loss is importable from here and from the module of its family, named by t
 serves (`lk.families()` lists them): `losskit.regression`, `.distributions` (counts and
 distributions), `.binary`, `.multiclass`, `.multilabel`, `.divergences`, `.segmentation`,
 `.metric_learning`, `.ranking`, `.sequences` and `.combinators` (hybrid losses). Adapters:
-`losskit.torch`, `.xgboost`, `.lightgbm`, `.sklearn`. Command-line tools: `python -m losskit`.
+`losskit.torch`, `.jax`, `.xgboost`, `.lightgbm`, `.sklearn`. Command-line tools: `python -m losskit`.
 
 Conventions of elementwise losses (regression, distributions, binary classification): one loss
 per element of `input`, compared with the same element of `target`.
