@@ -29,51 +29,51 @@ extension RowOutputs {
     }
 }
 
-/// Calls `body(c, lanes)` for each vector of a row of `classes` classes, in order. One call
-/// site for full and partial vectors, as in cross-entropy's passes: with two, the optimiser
-/// left large bodies as a closure call per vector.
-@inlinable @inline(__always)
-func forEachVector<T: LossScalar>(_: T.Type, _ classes: Int, _ body: (Int, Int) -> Void) {
-    let width = T.Vector.scalarCount
-    var c = 0
-    while c < classes {
-        let lanes = Swift.min(width, classes - c)
-        body(c, lanes)
+/// The vectors of a row of `classes` classes, in order: lanes [c, c + lanes), full vectors
+/// then at most one partial one. Formulas loop over it with `for (c, lanes) in` rather than
+/// passing a closure to a helper: the optimiser left large closure bodies (a vector log, a
+/// softmax) as a call per vector, which cost kl_div half its time.
+public struct RowVectors<T: LossScalar>: Sequence, IteratorProtocol {
+    @usableFromInline let classes: Int
+    @usableFromInline var c = 0
+
+    @inlinable
+    public init(_: T.Type, _ classes: Int) { self.classes = classes }
+
+    @inlinable @inline(__always)
+    public mutating func next() -> (c: Int, lanes: Int)? {
+        guard c < classes else { return nil }
+        let start = c, lanes = Swift.min(T.Vector.scalarCount, classes - c)
         c += lanes
+        return (start, lanes)
     }
 }
 
-/// Σ over a row of `term(c, lanes)` (which must be 0 in padding lanes), summed in the lanes
-/// of `T` over blocks of ``accumulationBlock`` classes whose lane totals are added in
-/// `Double`, as cross-entropy's row sums are: exact enough for a float32 row of any width,
-/// and the same for any thread count.
-@inlinable @inline(__always)
-func sumOverRow<T: LossScalar>(_: T.Type, _ classes: Int, _ term: (Int, Int) -> T.Vector) -> Double {
-    sumsOverRow(T.self, classes) { c, lanes in (term(c, lanes), .zero, .zero) }.0
-}
+/// A sum over a row of vector terms (0 in padding lanes), summed in the lanes of `T` over
+/// blocks of ``accumulationBlock`` classes whose lane totals are added in `Double`, as
+/// cross-entropy's row sums are: exact enough for a float32 row of any width, and the same
+/// for any thread count (blocks depend only on the class index).
+public struct RowSum<T: LossScalar> {
+    @usableFromInline var lanes = T.Vector.zero
+    @usableFromInline var count = 0
+    @usableFromInline var total = 0.0
 
-/// Three sums over a row at once, as ``sumOverRow(_:_:_:)`` (the unused ones cost nothing
-/// once inlined).
-@inlinable @inline(__always)
-func sumsOverRow<T: LossScalar>(_: T.Type, _ classes: Int, _ terms: (Int, Int) -> (T.Vector, T.Vector, T.Vector))
-    -> (Double, Double, Double) {
-    typealias V = T.Vector
-    let width = V.scalarCount
-    var totals = (0.0, 0.0, 0.0), c = 0
-    while c < classes {
-        let blockEnd = Swift.min(c + accumulationBlock, classes)
-        var a = V.zero, b = V.zero, d = V.zero
-        while c < blockEnd {
-            let lanes = Swift.min(width, blockEnd - c)
-            let (x, y, z) = terms(c, lanes)
-            a += x
-            b += y
-            d += z
-            c += lanes
+    @inlinable
+    public init() {}
+
+    /// Adds the term of the vector of `width` classes just visited.
+    @inlinable @inline(__always)
+    public mutating func add(_ term: T.Vector, _ width: Int) {
+        lanes += term
+        count += width
+        if count == accumulationBlock {
+            total += lanes.sumInDouble
+            lanes = .zero
+            count = 0
         }
-        totals.0 += a.sumInDouble
-        totals.1 += b.sumInDouble
-        totals.2 += d.sumInDouble
     }
-    return totals
+
+    /// The sum so far, in `Double`.
+    @inlinable
+    public var value: Double { total + lanes.sumInDouble }
 }

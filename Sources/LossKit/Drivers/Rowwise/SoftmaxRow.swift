@@ -128,7 +128,7 @@ func softmaxClassIndexRow<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>,
     // curvature k (which carries (1 - p_y)²) is 0 in `T`.
     let inverseOthers = V(repeating: target.others > 0
                           ? Swift.min(T(1 / target.others), T.greatestFiniteMagnitude) : 0)
-    forEachVector(T.self, r.classes) { c, lanes in
+    for (c, lanes) in RowVectors(T.self, r.classes) {
         let e = sm.exponential(r, c, lanes)
         let p = e * inverseS
         if let hess = out.hess {

@@ -32,7 +32,8 @@ public struct KLDivLoss: RowwiseLoss {
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
         typealias V = T.Vector
         let s = V(repeating: T(out.scale)), elementScale = V(repeating: T(out.lossScale))
-        return sumOverRow(T.self, r.classes) { c, lanes in
+        var loss = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
             // Padding lanes: t = 0 and x = 0, so l = 0 (e^0·(0 - 0) with log_target).
             let t = r.targets(c, lanes), x = r.scores(c, lanes, fill: 0)
             let l: V, minusG: V
@@ -45,8 +46,9 @@ public struct KLDivLoss: RowwiseLoss {
             if let losses = out.elementLosses { out.put(elementScale * l, losses, c, lanes) }
             if let grad = out.grad { out.put(s * (V.zero - minusG), grad, c, lanes) }  // +0 where t = 0
             if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
-            return l
+            loss.add(l, lanes)
         }
+        return loss.value
     }
 }
 
@@ -84,16 +86,19 @@ public struct JensenShannonDivergence: RowwiseLoss {
             (0.5 * t * q / (t + q)).replacing(with: 0, where: t + q .<= V.zero)
         }
         // Terms with t = 0 or q = 0 are 0 (0 log 0 = 0).
-        let (loss, aBar, etaSum) = sumsOverRow(T.self, r.classes) { c, lanes in
+        var loss = RowSum<T>(), qLoss = RowSum<T>(), etaSum = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
             let (q, logQ, t, logM) = terms(c, lanes)
             let qTerm = (q * (logQ - logM)).replacing(with: 0, where: q .<= V.zero)
             let tTerm = (t * (log(t) - logM)).replacing(with: 0, where: t .<= V.zero)
-            return (qTerm + tTerm, 0.5 * qTerm, eta(q, t))
+            loss.add(qTerm + tTerm, lanes)
+            qLoss.add(qTerm, lanes)
+            etaSum.add(eta(q, t), lanes)
         }
-        guard out.derivatives else { return 0.5 * loss }
+        guard out.derivatives else { return 0.5 * loss.value }
         let s = V(repeating: T(out.scale))
-        let aBarV = V(repeating: T(aBar)), etaSumV = V(repeating: T(etaSum))
-        forEachVector(T.self, r.classes) { c, lanes in
+        let aBarV = V(repeating: T(0.5 * qLoss.value)), etaSumV = V(repeating: T(etaSum.value))
+        for (c, lanes) in RowVectors(T.self, r.classes) {
             let (q, logQ, t, logM) = terms(c, lanes)
             let d = 0.5 * (logQ - logM) - aBarV
             let none = q .<= V.zero
@@ -105,7 +110,7 @@ public struct JensenShannonDivergence: RowwiseLoss {
             }
             if let grad = out.grad { out.put((s * q * d).replacing(with: 0, where: none), grad, c, lanes) }
         }
-        return 0.5 * loss
+        return 0.5 * loss.value
     }
 }
 
@@ -129,15 +134,16 @@ public struct SoftmaxEntropy: RowwiseLoss {
         typealias V = T.Vector
         let sm = SoftmaxRow(r, keepingExponentialsIn: out.grad ?? out.hess)
         // 0 log 0 = 0: a term with e = 0 (z = -inf) is 0; NaN passes (see Jensen–Shannon).
-        let weighted = sumOverRow(T.self, r.classes) { c, lanes in
-            absorbingProduct(sm.exponential(r, c, lanes), sm.shifted(r, c, lanes))
+        var weighted = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            weighted.add(absorbingProduct(sm.exponential(r, c, lanes), sm.shifted(r, c, lanes)), lanes)
         }
-        let h = sm.sums.logSumExp - weighted / sm.sums.sum
+        let h = sm.sums.logSumExp - weighted.value / sm.sums.sum
         guard out.derivatives else { return h }
         let s = V(repeating: T(out.scale))
         let inverseS = V(repeating: T(1 / sm.sums.sum)), rest = V(repeating: T(sm.sums.rest))
         let shift = V(repeating: T(h - sm.sums.logSumExp))  // log q_c + H = (z_c - m) + (H - log S)
-        forEachVector(T.self, r.classes) { c, lanes in
+        for (c, lanes) in RowVectors(T.self, r.classes) {
             let e = sm.exponential(r, c, lanes)
             let q = e * inverseS
             let u = sm.shifted(r, c, lanes) + shift

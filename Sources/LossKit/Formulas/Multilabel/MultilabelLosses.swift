@@ -20,7 +20,8 @@ public struct MultilabelSoftMarginLoss: RowwiseLoss {
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
         typealias V = T.Vector
         let inverseC = V(repeating: T(1 / Double(r.classes))), s = V(repeating: T(out.scale))
-        return sumOverRow(T.self, r.classes) { c, lanes in
+        var loss = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
             // Padding lanes have weight 0 (and z = t = 0), so they add 0.
             let z = r.scores(c, lanes, fill: 0), t = r.targets(c, lanes), w = r.weights(c, lanes) * inverseC
             let e = exp(-abs(z))
@@ -36,8 +37,9 @@ public struct MultilabelSoftMarginLoss: RowwiseLoss {
                 if let grad = out.grad { out.put(sw * ((1 - t) * sig - t * sigNeg), grad, c, lanes) }
                 if let hess = out.hess { out.put(sw * sig * sigNeg, hess, c, lanes) }
             }
-            return w * (t * spNeg + (1 - t) * spPos)
+            loss.add(w * (t * spNeg + (1 - t) * spPos), lanes)
         }
+        return loss.value
     }
 }
 
