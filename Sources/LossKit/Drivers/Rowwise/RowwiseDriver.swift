@@ -156,7 +156,8 @@ public struct RowwiseProblem<T: LossScalar> {
 
 /// Runs a row-wise loss over every row of a problem (already validated): rows with weight 0
 /// (or an ignored target) get loss 0 and zero derivatives without being read; each other row
-/// is one call of the formula. Rows are taken in blocks of about ``accumulationBlock`` scores
+/// is one call of the formula, which may read and overwrite the rows after it in the same
+/// block (their `slack`; a formula that writes every class skips the zeroing). Rows are taken in blocks of about ``accumulationBlock`` scores
 /// (a count that depends only on the number of classes) whose sums are added in block order,
 /// so the result is the same for any thread count. Returns the reduced loss (for
 /// ``RowReduction/none``, the sum of the losses).
@@ -171,12 +172,17 @@ public func evaluate<L: RowwiseLoss, T: LossScalar>(_ loss: L, _ p: RowwiseProbl
     let perElement = L.elementLosses && p.reduction == .none
     let total = Parallel.sum(blocks: blocks) { b in
         var sum = 0.0
-        for i in (b * rowsPerBlock)..<Swift.min((b + 1) * rowsPerBlock, p.rows) {
+        let end = Swift.min((b + 1) * rowsPerBlock, p.rows)
+        for i in (b * rowsPerBlock)..<end {
+            // The following rows of the block: this thread handles them next, in order.
+            let slack = (end - i - 1) * C
             let grad = p.grad.map { $0 + i * C }
             let hess = p.hess.map { $0 + i * C }
-            grad?.update(repeating: 0, count: C)
-            hess?.update(repeating: 0, count: C)
             let s = p.rowWeight(i, target)
+            if !L.writesEveryClass || s == 0 {
+                grad?.update(repeating: 0, count: C)
+                hess?.update(repeating: 0, count: C)
+            }
             guard s != 0 else {
                 if p.reduction == .none {
                     if perElement { (p.losses! + i * C).update(repeating: 0, count: C) } else { p.losses![i] = 0 }
@@ -187,9 +193,10 @@ public func evaluate<L: RowwiseLoss, T: LossScalar>(_ loss: L, _ p: RowwiseProbl
                           index: target == .classIndex ? Int(p.targetIndex![i]) : -1,
                           indices: target == .classIndices ? p.targetIndex! + i * C : nil,
                           values: target == .values ? p.targetValues! + i * C : nil,
-                          classWeight: p.classWeight)
+                          classWeight: p.classWeight, slack: slack)
             let out = RowOutputs(grad: grad, hess: hess, scale: s * inverse,
-                                 elementLosses: perElement ? p.losses! + i * C : nil, lossScale: s)
+                                 elementLosses: perElement ? p.losses! + i * C : nil, lossScale: s,
+                                 slack: slack)
             let rowLoss = s * loss.row(row, out)
             if p.reduction == .none && !perElement { p.losses![i] = T(rowLoss) }
             sum += rowLoss

@@ -6,8 +6,9 @@
 /// gives. It owns nothing else: rows, sample weights, `ignore_index`, reductions and their
 /// denominators, threads and output layout belong to ``RowwiseProblem`` and its driver.
 ///
-/// Formulas compute in `Double` whatever the storage type, so float32 rows get float64
-/// intermediate values (log-space quantities such as log p and log(1 - p) in particular).
+/// Formulas are written over SIMD vectors of the storage type, a vector of classes at a time
+/// (`Drivers/Rowwise/RowVectors.swift`), with per-row quantities (sums, log p_y, 1 - p_y) in
+/// `Double`; softmax losses share cross-entropy's first pass (`SoftmaxRow.swift`).
 public protocol RowwiseLoss: Sendable {
     /// Name, parameters, target kind, class-weight name and documentation: the catalogue entry.
     static var spec: LossSpec { get }
@@ -18,6 +19,11 @@ public protocol RowwiseLoss: Sendable {
     /// Whether reduction 'none' returns one loss per element (rows × classes) instead of one
     /// per row, as PyTorch's `kl_div` does. False by default.
     static var elementLosses: Bool { get }
+
+    /// Whether ``row(_:_:)`` writes every class of the gradient and Hessian rows it is given
+    /// (the vector formulas), so that the driver need not zero them first. False by default:
+    /// a formula may then set or accumulate.
+    static var writesEveryClass: Bool { get }
 
     /// Checks what ranges alone cannot say (e.g. p ∈ {1, 2}); parameters are already in range.
     static func check(parameters: [Double]) throws(LossKitError)
@@ -51,6 +57,7 @@ public enum RowMean: Sendable {
 extension RowwiseLoss {
     public static var mean: RowMean { .rows }
     public static var elementLosses: Bool { false }
+    public static var writesEveryClass: Bool { false }
     public static func check(parameters: [Double]) throws(LossKitError) {}
 
     @inlinable
@@ -77,16 +84,20 @@ public struct Row<T: LossScalar> {
     public let values: UnsafePointer<T>?
     /// C class weights, or nil (meaning 1).
     public let classWeight: UnsafePointer<T>?
+    /// How many elements after the row, in `z` and `values`, may be read (rows of the same
+    /// block that the same thread handles next): a partial last vector is then one load.
+    public let slack: Int
 
     @inlinable
     public init(z: UnsafePointer<T>, classes: Int, index: Int, indices: UnsafePointer<Int64>?,
-                values: UnsafePointer<T>?, classWeight: UnsafePointer<T>?) {
+                values: UnsafePointer<T>?, classWeight: UnsafePointer<T>?, slack: Int = 0) {
         self.z = z
         self.classes = classes
         self.index = index
         self.indices = indices
         self.values = values
         self.classWeight = classWeight
+        self.slack = slack
     }
 
     /// z_c in Double.
@@ -114,15 +125,19 @@ public struct RowOutputs<T: LossScalar> {
     /// 'none'), and their factor (the row's sample weight).
     public let elementLosses: UnsafeMutablePointer<T>?
     public let lossScale: Double
+    /// How many elements after the row, in each output, may be overwritten (outputs of rows
+    /// the same thread writes next, in order): a partial last vector is then one store.
+    public let slack: Int
 
     @inlinable
     public init(grad: UnsafeMutablePointer<T>?, hess: UnsafeMutablePointer<T>?, scale: Double,
-                elementLosses: UnsafeMutablePointer<T>?, lossScale: Double) {
+                elementLosses: UnsafeMutablePointer<T>?, lossScale: Double, slack: Int = 0) {
         self.grad = grad
         self.hess = hess
         self.scale = scale
         self.elementLosses = elementLosses
         self.lossScale = lossScale
+        self.slack = slack
     }
 
     /// Whether any derivative is wanted.
@@ -146,68 +161,5 @@ public struct RowOutputs<T: LossScalar> {
     @inlinable @inline(__always)
     public func element(_ c: Int, _ l: Double) {
         elementLosses?[c] = T(lossScale * l)
-    }
-}
-
-/// The softmax of one row, in `Double`: m = max z, and S = Σ e^(z_c - m) split as 1 + Sx where
-/// Sx sums every class but the (first) argmax, so log S = log1p(Sx) and 1 - p_argmax = Sx/S
-/// stay accurate when one class takes nearly all the mass (logits ±1e4).
-public struct SoftmaxRow {
-    public let max: Double
-    public let argmax: Int
-    /// Σ over classes other than the argmax of e^(z_c - m).
-    public let rest: Double
-    public let logS: Double
-
-    @inlinable
-    public init<T: LossScalar>(_ r: Row<T>) {
-        var m = r[0], k = 0
-        for c in 1..<Swift.max(r.classes, 1) where r[c] > m {
-            m = r[c]
-            k = c
-        }
-        // Σ_{c≠k} e^(z_c - m) with the vector exponential in Double, eight classes at a time
-        // (padding lanes are -inf, giving 0): libm's exponential per class was half the cost of
-        // a row.
-        typealias D = SIMD8<Double>
-        var sums = D.zero
-        var c = 0
-        while c < r.classes {
-            let lanes = Swift.min(D.scalarCount, r.classes - c)
-            var u = D(repeating: -.infinity)
-            for j in 0..<lanes { u[j] = r[c + j] - m }
-            if (c..<c + lanes).contains(k) { u[k - c] = -.infinity }
-            sums += exp(u)
-            c += lanes
-        }
-        let s = sums.sumInDouble
-        max = m
-        argmax = k
-        rest = s
-        logS = Double._log1p(s)
-    }
-
-    /// log p_c.
-    @inlinable @inline(__always)
-    public func logP(_ z: Double) -> Double { (z - max) - logS }
-
-    /// p_c.
-    @inlinable @inline(__always)
-    public func p(_ z: Double) -> Double { Double._exp((z - max) - logS) }
-
-    /// 1 - p_c from p_c = ``p(_:)`` (which callers have already computed: an exponential per
-    /// class is most of a row's cost), accurate also for the class that takes nearly all the
-    /// mass.
-    @inlinable @inline(__always)
-    public func oneMinusP(_ c: Int, p pc: Double) -> Double {
-        c == argmax ? rest / (1 + rest) : 1 - pc
-    }
-
-    /// log(1 - p_c) for any class: log(Σ_{k≠c} e^(z_k - m)) - log S.
-    @inlinable
-    public func logOneMinusP(_ c: Int, _ z: Double) -> Double {
-        if c == argmax { return Double._log(rest) - logS }
-        // Σ_{k≠c} = 1 + (rest - e^(z_c - m)) >= 1, so the difference loses nothing.
-        return Double._log(1 + (rest - Double._exp(z - max))) - logS
     }
 }

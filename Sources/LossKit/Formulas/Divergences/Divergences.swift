@@ -26,25 +26,29 @@ public struct KLDivLoss: RowwiseLoss {
         }
     }
 
+    public static var writesEveryClass: Bool { true }
+
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
-        var loss = 0.0
-        for c in 0..<r.classes {
-            let t = r.value(c), x = r[c]
-            let l: Double, g: Double
+        typealias V = T.Vector
+        let s = V(repeating: T(out.scale)), elementScale = V(repeating: T(out.lossScale))
+        var loss = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            // Padding lanes: t = 0 and x = 0, so l = 0 (e^0·(0 - 0) with log_target).
+            let t = r.targets(c, lanes), x = r.scores(c, lanes, fill: 0)
+            let l: V, minusG: V
             if logTarget {
-                let e = Double._exp(t)
-                l = e == 0 ? 0 : e * (t - x)
-                g = -e
+                let e = exp(t)
+                (l, minusG) = (absorbingProduct(e, t - x), e)
             } else {
-                l = t == 0 ? 0 : t * (Double._log(t) - x)
-                g = -t
+                (l, minusG) = (absorbingProduct(t, log(t) - x), t)
             }
-            loss += l
-            out.element(c, l)
-            if g != 0 { out.set(c, grad: g, hess: 0) }
+            if let losses = out.elementLosses { out.put(elementScale * l, losses, c, lanes) }
+            if let grad = out.grad { out.put(s * (V.zero - minusG), grad, c, lanes) }  // +0 where t = 0
+            if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
+            loss.add(l, lanes)
         }
-        return loss
+        return loss.value
     }
 }
 
@@ -62,35 +66,51 @@ public struct JensenShannonDivergence: RowwiseLoss {
         derivatives: "grad q (a - sum q a), a = log(q/m)/2; hess eta (1 - 2q) + q^2 sum eta + q (1 - 2q)(a - sum q a), eta = t q / (2 (t + q))")
     public init(parameters: [Double]) {}
 
+    public static var writesEveryClass: Bool { true }
+
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
-        let sm = SoftmaxRow(r)
-        let ln2 = 0.6931471805599453
-        var loss = 0.0, aBar = 0.0, etaSum = 0.0
-        for c in 0..<r.classes {
-            let t = r.value(c), lq = sm.logP(r[c]), q = Double._exp(lq)
-            // Terms with t = 0 or q = 0 are 0 (0 log 0 = 0); NaN fails every comparison, so
-            // the tests are written to let it through to the loss and derivatives.
-            guard !(t + q <= 0) else { continue }
-            let lm = Double._log(t + q) - ln2
-            if !(t <= 0) { loss += t * (Double._log(t) - lm) }
-            if !(q <= 0) {
-                loss += q * (lq - lm)
-                aBar += q * 0.5 * (lq - lm)
-            }
-            etaSum += 0.5 * t * q / (t + q)
+        typealias V = T.Vector
+        let sm = SoftmaxRow(r, keepingExponentialsIn: out.grad ?? out.hess)
+        let inverseS = V(repeating: T(1 / sm.sums.sum)), logS = V(repeating: T(sm.sums.logSumExp))
+        let ln2 = V(repeating: T(0.6931471805599453))
+        /// q, log q, t and log m = log(t + q) - log 2 of lanes [c, c + lanes) (0, -inf, 0 and
+        /// -inf in padding lanes).
+        @inline(__always) func terms(_ c: Int, _ lanes: Int) -> (q: V, logQ: V, t: V, logM: V) {
+            let q = sm.exponential(r, c, lanes) * inverseS, t = r.targets(c, lanes)
+            return (q, sm.shifted(r, c, lanes) - logS, t, log(t + q) - ln2)
         }
-        if out.derivatives {
-            for c in 0..<r.classes {
-                let t = r.value(c), lq = sm.logP(r[c]), q = Double._exp(lq)
-                guard !(q <= 0) else { continue }
-                let a = 0.5 * (lq - (Double._log(t + q) - ln2))
-                let eta = 0.5 * t * q / (t + q)
-                let d = a - aBar
-                out.set(c, grad: q * d, hess: eta * (1 - 2 * q) + q * q * etaSum + q * (1 - 2 * q) * d)
-            }
+        /// ½ t q/(t + q), 0 where t + q <= 0 (a NaN passes, as in every test here: NaN fails
+        /// every comparison, so the masks let it through to the loss and derivatives).
+        @inline(__always) func eta(_ q: V, _ t: V) -> V {
+            (0.5 * t * q / (t + q)).replacing(with: 0, where: t + q .<= V.zero)
         }
-        return 0.5 * loss
+        // Terms with t = 0 or q = 0 are 0 (0 log 0 = 0).
+        var loss = RowSum<T>(), qLoss = RowSum<T>(), etaSum = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            let (q, logQ, t, logM) = terms(c, lanes)
+            let qTerm = (q * (logQ - logM)).replacing(with: 0, where: q .<= V.zero)
+            let tTerm = (t * (log(t) - logM)).replacing(with: 0, where: t .<= V.zero)
+            loss.add(qTerm + tTerm, lanes)
+            qLoss.add(qTerm, lanes)
+            etaSum.add(eta(q, t), lanes)
+        }
+        guard out.derivatives else { return 0.5 * loss.value }
+        let s = V(repeating: T(out.scale))
+        let aBarV = V(repeating: T(0.5 * qLoss.value)), etaSumV = V(repeating: T(etaSum.value))
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            let (q, logQ, t, logM) = terms(c, lanes)
+            let d = 0.5 * (logQ - logM) - aBarV
+            let none = q .<= V.zero
+            if let hess = out.hess {
+                let oneMinus2q: V = 1 - 2 * q
+                let spread: V = eta(q, t) * oneMinus2q + q * q * etaSumV
+                let h: V = spread + q * oneMinus2q * d
+                out.put((s * h).replacing(with: 0, where: none), hess, c, lanes)
+            }
+            if let grad = out.grad { out.put((s * q * d).replacing(with: 0, where: none), grad, c, lanes) }
+        }
+        return 0.5 * loss.value
     }
 }
 
@@ -105,21 +125,35 @@ public struct SoftmaxEntropy: RowwiseLoss {
         derivatives: "grad -q (log q + H); hess -q (1 - q)(log q + H + 1) + q^2 (log q + H)")
     public init(parameters: [Double]) {}
 
+    public static var writesEveryClass: Bool { true }
+
+    /// H = log S - Σ_c e^(z_c - m)(z_c - m)/S (Σ q_c = 1): one sum over the row after the
+    /// softmax pass, with no logarithm per class.
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
-        let sm = SoftmaxRow(r)
-        var h = 0.0
-        for c in 0..<r.classes {
-            let lq = sm.logP(r[c]), q = Double._exp(lq)
-            if !(q <= 0) { h -= q * lq }  // 0 log 0 = 0; NaN passes (see Jensen–Shannon)
+        typealias V = T.Vector
+        let sm = SoftmaxRow(r, keepingExponentialsIn: out.grad ?? out.hess)
+        // 0 log 0 = 0: a term with e = 0 (z = -inf) is 0; NaN passes (see Jensen–Shannon).
+        var weighted = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            weighted.add(absorbingProduct(sm.exponential(r, c, lanes), sm.shifted(r, c, lanes)), lanes)
         }
-        if out.derivatives {
-            for c in 0..<r.classes {
-                let lq = sm.logP(r[c]), q = Double._exp(lq)
-                guard !(q <= 0) else { continue }
-                let u = lq + h
-                out.set(c, grad: -q * u, hess: -q * sm.oneMinusP(c, p: q) * (u + 1) + q * q * u)
+        let h = sm.sums.logSumExp - weighted.value / sm.sums.sum
+        guard out.derivatives else { return h }
+        let s = V(repeating: T(out.scale))
+        let inverseS = V(repeating: T(1 / sm.sums.sum)), rest = V(repeating: T(sm.sums.rest))
+        let shift = V(repeating: T(h - sm.sums.logSumExp))  // log q_c + H = (z_c - m) + (H - log S)
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            let e = sm.exponential(r, c, lanes)
+            let q = e * inverseS
+            let u = sm.shifted(r, c, lanes) + shift
+            let none = q .<= V.zero
+            if let hess = out.hess {
+                let oneMinusQ: V = SoftmaxRow<T>.oneMinusP(e, inverseS: inverseS, rest: rest)
+                let h: V = q * q * u - q * oneMinusQ * (u + 1)
+                out.put((s * h).replacing(with: 0, where: none), hess, c, lanes)
             }
+            if let grad = out.grad { out.put((V.zero - s * q * u).replacing(with: 0, where: none), grad, c, lanes) }
         }
         return h
     }

@@ -25,26 +25,44 @@ public struct MultiMarginLoss: RowwiseLoss {
         }
     }
 
+    public static var writesEveryClass: Bool { true }
+
+    /// A vector of classes at a time: v = (margin - z_y) + z_c, with class y's own lane set to
+    /// -inf (no term); class y's derivatives are minus the sum of the others'.
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
+        typealias V = T.Vector
         let y = r.index
         let w = r.weight(y) / Double(r.classes)
-        let zy = r[y]
-        var loss = 0.0
-        for c in 0..<r.classes where c != y {
-            let v = margin - zy + r[c]
-            guard !(v <= 0) else { continue }  // active, or NaN (which must reach loss and gradient)
-            if p == 1 {
-                loss += v
-                out.add(c, grad: w * hingeSlope(v))
-                out.add(y, grad: -w * hingeSlope(v))
+        let shift = V(repeating: T(margin - r[y]))
+        let s = V(repeating: T(out.scale * w))
+        let squared = p == 2
+        // Σ max(0, v)^p; Σ of the slopes (1 or NaN per active term for p = 1, v for p = 2);
+        // the number of active (or NaN) terms, each adding 2w to class y's Hessian for p = 2.
+        var loss = RowSum<T>(), slopes = RowSum<T>(), active = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            var v = shift + r.scores(c, lanes, fill: -.infinity)
+            if y >= c && y < c + lanes { v[y - c] = -.infinity }
+            let hinge = v.replacing(with: 0, where: v .<= V.zero)  // max(0, v); NaN stays NaN
+            if squared {
+                let on = V.zero.replacing(with: 1, where: .!(v .<= V.zero))
+                loss.add(hinge * hinge, lanes)
+                slopes.add(hinge, lanes)
+                active.add(on, lanes)
+                if let grad = out.grad { out.put(2 * s * hinge, grad, c, lanes) }
+                if let hess = out.hess { out.put(2 * s * on, hess, c, lanes) }
             } else {
-                loss += v * v
-                out.add(c, grad: 2 * w * v, hess: 2 * w)
-                out.add(y, grad: -2 * w * v, hess: 2 * w)
+                let step = positiveStep(v)
+                loss.add(hinge, lanes)
+                slopes.add(step, lanes)
+                if let grad = out.grad { out.put(s * step, grad, c, lanes) }
+                if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
             }
         }
-        return w * loss
+        let factor = squared ? 2 * out.scale * w : out.scale * w
+        out.grad?[y] = T(-factor * slopes.value)
+        out.hess?[y] = squared ? T(factor * active.value) : 0
+        return w * loss.value
     }
 }
 

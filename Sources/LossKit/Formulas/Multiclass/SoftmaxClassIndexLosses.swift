@@ -1,7 +1,10 @@
 /// Multiclass losses of one class index y against a row of scores. Each formula below is the
 /// catalogue's text; derivatives are with respect to the scores z, with p = softmax(z),
-/// L = log p_y and δ_c = [c = y]. Every softmax quantity comes from ``SoftmaxRow`` (log space,
-/// so 1 - p_y stays exact when p_y ≈ 1 and -inf scores of other classes add nothing).
+/// L = log p_y and δ_c = [c = y]. The softmax losses are functions of p_y alone: each gives its
+/// loss and two derivative coefficients per row (``SoftmaxTargetTerms``), and
+/// `softmaxClassIndexRow` (the softmax pass shared with cross-entropy, then one vector pass)
+/// writes every class's derivatives. p_y, 1 - p_y and their logs come from ``SoftmaxRow``, so
+/// 1 - p_y stays exact when p_y ≈ 1 and -inf scores of other classes add nothing.
 
 /// PyTorch's `nll_loss`: the input holds log-probabilities.
 public struct NLLLoss: RowwiseLoss {
@@ -25,23 +28,14 @@ public struct NLLLoss: RowwiseLoss {
 ///
 ///     ∂l/∂z_c = (p_c - δ_c)(a + e p_y)
 ///     ∂²l/∂z_c² = a p_c (1 - p_c) + e p_y [p_c (1 - p_c) - (δ_c - p_c)²]
-@inlinable
+///
+/// so g = a + e p_y and k = -e p_y (1 - p_y)² (see ``SoftmaxTargetTerms``).
+@inlinable @inline(__always)
 func polyRow<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>, a: Double, e: Double) -> Double {
-    let sm = SoftmaxRow(r)
-    let y = r.index
-    let L = sm.logP(r[y])
-    let py = sm.p(r[y])
-    let oneMinus = sm.oneMinusP(y, p: py)
-    if out.derivatives {
-        for c in 0..<r.classes {
-            let pc = c == y ? py : sm.p(r[c])
-            let qc = sm.oneMinusP(c, p: pc)
-            let d = c == y ? -oneMinus : pc  // p_c - δ_c
-            out.set(c, grad: d * (a + e * py),
-                    hess: a * pc * qc + e * py * (pc * qc - d * d))
-        }
+    softmaxClassIndexRow(r, out) { t in
+        let q = t.oneMinusP
+        return SoftmaxTargetTerms(loss: -a * t.logP + e * q, slope: a + e * t.p, curvature: -e * t.p * q * q)
     }
-    return -a * L + e * oneMinus
 }
 
 /// Poly-1 cross-entropy (Leng et al., 2022), as optax's `poly_loss_cross_entropy` on a
@@ -55,6 +49,8 @@ public struct Poly1CrossEntropy: RowwiseLoss {
         derivatives: "grad (p - onehot(y))(1 + epsilon p_y); hess p(1 - p)(1 + epsilon p_y) - epsilon p_y (onehot(y) - p)^2")
     public let epsilon: Double
     public init(parameters: [Double]) { epsilon = parameters[0] }
+
+    public static var writesEveryClass: Bool { true }
 
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
@@ -80,6 +76,8 @@ public struct SymmetricCrossEntropy: RowwiseLoss {
         logZero = parameters[2]
     }
 
+    public static var writesEveryClass: Bool { true }
+
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
         polyRow(r, out, a: alpha, e: -beta * logZero)
@@ -100,21 +98,17 @@ public struct GeneralizedCrossEntropy: RowwiseLoss {
     public let q: Double
     public init(parameters: [Double]) { q = parameters[0] }
 
+    public static var writesEveryClass: Bool { true }
+
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
-        let sm = SoftmaxRow(r)
-        let y = r.index
-        let L = sm.logP(r[y])
-        let pq = Double._exp(q * L)
-        if out.derivatives {
-            let oneMinusY = sm.oneMinusP(y, p: sm.p(r[y]))
-            for c in 0..<r.classes {
-                let pc = sm.p(r[c])
-                let d = c == y ? -oneMinusY : pc
-                out.set(c, grad: pq * d, hess: pq * (pc * sm.oneMinusP(c, p: pc) - q * d * d))
-            }
+        softmaxClassIndexRow(r, out) { t in
+            // One exponential: p_y^q - 1 from p_y^q where that loses nothing (p_y^q < 1/2),
+            // else from expm1, which keeps the loss of a confident row.
+            let pq = Double._exp(q * t.logP), oneMinus = t.oneMinusP
+            let loss = pq < 0.5 ? (1 - pq) / q : -Double._expm1(q * t.logP) / q
+            return SoftmaxTargetTerms(loss: loss, slope: pq, curvature: -q * pq * oneMinus * oneMinus)
         }
-        return -Double._expm1(q * L) / q
     }
 }
 
@@ -126,7 +120,8 @@ public struct GeneralizedCrossEntropy: RowwiseLoss {
 ///     f'' = γ p_y (1 - p_y)^(γ-1) [(2 + L) - (γ - 1) p_y r]
 ///     ∂l/∂z_c = α_y f' (δ_c - p_c),   ∂²l/∂z_c² = α_y [f'' (δ_c - p_c)² - f' p_c (1 - p_c)]
 ///
-/// (1 - p_y)^(γ-1)(δ_c - p_c)² is formed in log space, so it is finite for every γ >= 0.
+/// so g = -α_y f' and k = α_y f''·(1 - p_y)², whose factor (1 - p_y)^(γ+1) is formed in log
+/// space: finite for every γ >= 0, where f'' alone is infinite at p_y = 1 for γ < 1.
 public struct SoftmaxFocalLoss: RowwiseLoss {
     public static let spec = LossSpec(
         name: "softmax_focal_loss", family: .multiclass, kind: .rowwise,
@@ -135,38 +130,37 @@ public struct SoftmaxFocalLoss: RowwiseLoss {
         formula: "-alpha_y (1 - p_y)^gamma log p_y, p = softmax(z)",
         derivatives: "grad alpha_y f'(L) (onehot(y) - p); hess alpha_y [f''(L) (onehot(y) - p)^2 - f'(L) p(1 - p)], f(L) = -(1 - e^L)^gamma L, L = log p_y")
     public let gamma: Double
-    public init(parameters: [Double]) { gamma = parameters[0] }
+    /// γ as a count of factors when it is a whole number up to 8 (γ = 2 by default), else -1.
+    @usableFromInline let factors: Int
+    public init(parameters: [Double]) {
+        gamma = parameters[0]
+        factors = gamma == gamma.rounded(.down) && gamma <= 8 ? Int(gamma) : -1
+    }
+
+    public static var writesEveryClass: Bool { true }
+
+    /// (1 - p_y)^γ: by multiplication for a whole γ (more exact, and no libm call per row),
+    /// else in log space as e^(γ log(1 - p_y)).
+    @inlinable @inline(__always)
+    func power(_ q: Double, _ t: SoftmaxTarget) -> Double {
+        guard factors >= 0 else { return Double._exp(gamma * t.logOneMinusP) }
+        var result = 1.0
+        for _ in 0..<factors { result *= q }
+        return result
+    }
 
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
-        let sm = SoftmaxRow(r)
-        let y = r.index
-        let alpha = r.weight(y)
-        let L = sm.logP(r[y])
-        let py = sm.p(r[y])
-        let q = sm.oneMinusP(y, p: py)
-        let logQ = sm.logOneMinusP(y, r[y])
-        let qGamma = gamma == 0 ? 1 : Double._exp(gamma * logQ)
-        let loss = -alpha * qGamma * L
-        guard out.derivatives else { return loss }
-        let ratio = q > 0 ? L / q : -1
-        let f1 = qGamma * (gamma * py * ratio - 1)
-        let f2Factor = gamma * py * ((2 + L) - (gamma - 1) * py * ratio)
-        for c in 0..<r.classes {
-            let pc = c == y ? py : sm.p(r[c])
-            let d = c == y ? q : -pc  // δ_c - p_c
-            // (1 - p_y)^(γ-1) (δ_c - p_c)², in log space.
-            var curvature = 0.0
-            if gamma != 0 {
-                if c == y {
-                    curvature = q == 0 ? 0 : Double._exp((gamma + 1) * logQ)
-                } else if pc > 0 {
-                    curvature = Double._exp((gamma - 1) * logQ + 2 * sm.logP(r[c]))
-                }
-            }
-            out.set(c, grad: alpha * f1 * d,
-                    hess: alpha * (f2Factor * curvature - f1 * pc * sm.oneMinusP(c, p: pc)))
+        let alpha = r.weight(r.index)
+        return softmaxClassIndexRow(r, out) { t in
+            let L = t.logP, q = t.oneMinusP, py = t.p
+            let qGamma = power(q, t)
+            let ratio = q > 0 ? L / q : -1
+            let f1 = qGamma * (gamma * py * ratio - 1)
+            // f''·(1 - p_y)² = γ p_y [(2 + L) - (γ - 1) p_y r]·(1 - p_y)^(γ+1), with
+            // (1 - p_y)^(γ+1) = (1 - p_y)^γ·(1 - p_y) <= 1 (finite where f'' is not).
+            let f2 = gamma == 0 ? 0 : gamma * py * ((2 + L) - (gamma - 1) * py * ratio) * (qGamma * q)
+            return SoftmaxTargetTerms(loss: -alpha * qGamma * L, slope: -alpha * f1, curvature: alpha * f2)
         }
-        return loss
     }
 }

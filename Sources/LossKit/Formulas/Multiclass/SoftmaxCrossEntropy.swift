@@ -25,6 +25,9 @@ public enum SoftmaxCrossEntropy {
         public var max: Double
         /// S = Σ e^(z_c - m), at least 1.
         public var sum: Double
+        /// R = S - 1: Σ e^(z_c - m) without one maximal class, exact where S rounds (the
+        /// probability mass of every class but the first maximal one, times S).
+        public var rest: Double
         /// log S.
         public var logSumExp: Double
         /// A = Σ a_c.
@@ -42,6 +45,7 @@ public enum SoftmaxCrossEntropy {
         public init(max: Double, rest: Double, total: Double, weightedShift: Double) {
             self.max = max
             self.sum = 1 + rest
+            self.rest = rest
             self.logSumExp = sum == 1 ? rest : Double._log(sum) * (rest / (sum - 1))
             self.total = total
             self.loss = total * logSumExp - weightedShift

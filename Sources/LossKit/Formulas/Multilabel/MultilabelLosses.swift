@@ -13,25 +13,33 @@ public struct MultilabelSoftMarginLoss: RowwiseLoss {
         derivatives: "grad w (sigmoid(z) - t) / C; hess w sigmoid(z) sigmoid(-z) / C")
     public init(parameters: [Double]) {}
 
+    public static var writesEveryClass: Bool { true }
+
+    /// softplus(±z) = max(±z, 0) + log1p(e^-|z|) and σ(±z) from the same e^-|z|.
     @inlinable
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
-        let inverseC = 1 / Double(r.classes)
-        var loss = 0.0
-        for c in 0..<r.classes {
-            let z = r[c], t = r.value(c), w = r.weight(c) * inverseC
-            // softplus(±z) = max(±z, 0) + log1p(e^-|z|)
-            let tail = Double._log1p(Double._exp(-Swift.abs(z)))
-            let spPos = Swift.max(z, 0) + tail, spNeg = Swift.max(-z, 0) + tail
-            loss += w * (t * spNeg + (1 - t) * spPos)
+        typealias V = T.Vector
+        let inverseC = V(repeating: T(1 / Double(r.classes))), s = V(repeating: T(out.scale))
+        var loss = RowSum<T>()
+        for (c, lanes) in RowVectors(T.self, r.classes) {
+            // Padding lanes have weight 0 (and z = t = 0), so they add 0.
+            let z = r.scores(c, lanes, fill: 0), t = r.targets(c, lanes), w = r.weights(c, lanes) * inverseC
+            let e = exp(-abs(z))
+            let tail = log1p(e)
+            let spPos = maximum(z, V.zero) + tail, spNeg = maximum(V.zero - z, V.zero) + tail
             if out.derivatives {
-                let e = Double._exp(-Swift.abs(z))
-                let sig = z >= 0 ? 1 / (1 + e) : e / (1 + e)  // σ(z)
-                let sigNeg = z >= 0 ? e / (1 + e) : 1 / (1 + e)  // σ(-z)
+                let large = 1 / (1 + e), small = e * large
+                let nonNegative = z .>= V.zero
+                let sig = small.replacing(with: large, where: nonNegative)  // σ(z)
+                let sigNeg = large.replacing(with: small, where: nonNegative)  // σ(-z)
+                let sw = s * w
                 // σ(z) - t = (1 - t)σ(z) - tσ(-z), exact at both ends.
-                out.set(c, grad: w * ((1 - t) * sig - t * sigNeg), hess: w * sig * sigNeg)
+                if let grad = out.grad { out.put(sw * ((1 - t) * sig - t * sigNeg), grad, c, lanes) }
+                if let hess = out.hess { out.put(sw * sig * sigNeg, hess, c, lanes) }
             }
+            loss.add(w * (t * spNeg + (1 - t) * spPos), lanes)
         }
-        return loss
+        return loss.value
     }
 }
 
