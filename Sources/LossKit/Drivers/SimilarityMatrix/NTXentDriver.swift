@@ -49,7 +49,7 @@ public struct NTXentProblem<T: LossScalar> {
 
 /// Runs NT-Xent in two passes over blocks of four anchors, each starting from four rows of the
 /// cosine matrix U·Uᵀ (U the embeddings scaled to unit norm) made by a register-blocked kernel
-/// (`gramRows`) in the lanes of `T`:
+/// (`panelProduct`) in the lanes of `T`:
 ///
 /// 1. per anchor i: the shift m_i = max_j s_ij (s = cos/τ, j ≠ i), N_i = Σ_{j negative} e^(s_ij - m_i)
 ///    on vectors of columns (the label test is one vector compare of dense label ids), then the
@@ -57,15 +57,15 @@ public struct NTXentProblem<T: LossScalar> {
 ///    A_i = Σ_{j positive} 1/(e^(s_ij - m_i) + N_i) and the loss Σ log(e^u + N_i) - u, u = s_ij - m_i;
 /// 2. (gradient) the same cosine rows again, the coefficients ∂L/∂cos_ij on vectors of columns
 ///    (positives corrected one by one), then grad_i = (Σ_j c_ij u_j - (Σ_j c_ij cos_ij) u_i) / |e_i|
-///    as a second blocked product (`weightedRowSums`).
+///    as a second blocked product (`panelProduct` again).
 ///
 /// Recomputing the cosine rows costs a third product but keeps memory linear in the count.
 /// Every anchor's values depend only on the data, and the losses are added in `Double` in
 /// anchor order, so the result is the same for any thread count. The float32 kernel keeps
 /// cosines, exponentials and the gradient's sums in float32 lanes (sums over columns in blocks
 /// added in `Double`), about 1e-6 relative; float64 computes in float64 throughout.
-/// Memory, allocated before anything is written: the unit embeddings and their transpose (2 ×
-/// count × dim values of `T`), label ids, sort order and per-anchor state (about 12 × count
+/// Memory, allocated before anything is written: the unit embeddings, row-major and in two
+/// packings (3 × count × dim values of `T`), label ids, sort order and per-anchor state (about 12 × count
 /// values) and per thread 8 rows of count values and 4 of dim.
 @inlinable
 public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) -> Double {
@@ -77,12 +77,16 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
     let eps = Double(T.ulpOfOne)
     let invTau = T(1 / p.temperature)
     let blocks = (n + productRows - 1) / productRows
-    // Unit embeddings (width × depth, zero padded) and their transpose (d × width).
+    // Unit embeddings U (width × depth, zero padded), and packed in panels for `panelProduct`:
+    // Uᵀ (d × width) and U (width × depth).
     let units = try allocateScratch(scratchCount(width, depth), of: T.self, for: "the NT-Xent unit embeddings")
     defer { releaseScratch(units) }
     let columns = try allocateScratch(scratchCount(Swift.max(d, 1), width), of: T.self,
                                       for: "the NT-Xent transposed embeddings")
     defer { releaseScratch(columns) }
+    let rowPanels = try allocateScratch(scratchCount(width, depth), of: T.self,
+                                        for: "the NT-Xent unit embeddings in panels")
+    defer { releaseScratch(rowPanels) }
     // Per column, padded to `width`: label id, shift, N, A; per anchor: |e_i|, clipped, loss,
     // pairs, Σ_j c_ij cos_ij.
     let vectorState = try allocateScratch(scratchCount(4, width), of: T.self, for: "the NT-Xent per-anchor sums")
@@ -99,7 +103,7 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
     nonisolated(unsafe) let v = (id: vectorState, shift: vectorState + width, neg: vectorState + 2 * width,
                                  a: vectorState + 3 * width, norm: state, clipped: state + n, loss: state + 2 * n,
                                  pairs: state + 3 * n, cosSum: state + 4 * n, order: order, groupEnd: order + 2 * n,
-                                 units: units, columns: columns, rows: rows)
+                                 units: units, columns: columns, rowPanels: rowPanels, rows: rows)
     // Label groups: sort the anchors by (label, index); an anchor's id is its group's first
     // position in that order (exact in `T`: validate caps the count), its positives the rest of
     // the group.
@@ -118,9 +122,11 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
         start = end
     }
     for j in n..<width { (v.id[j], v.shift[j], v.neg[j], v.a[j]) = (-1, 0, 0, 0) }
-    // Unit embeddings, zero padded, and their transpose.
+    // Unit embeddings, zero padded, and in panels: Uᵀ's panel q holds U[q·lanes + l][k] at
+    // k·lanes + l, U's panel q holds U[j][q·lanes + l] at j·lanes + l.
     units.update(repeating: 0, count: width * depth)
     columns.update(repeating: 0, count: Swift.max(d, 1) * width)
+    rowPanels.update(repeating: 0, count: width * depth)
     for i in 0..<n {
         let sq = dot(p.row(i), p.row(i), d)
         let norm = Swift.max(sq, eps).squareRoot()
@@ -129,13 +135,14 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
         for k in 0..<d {
             let u = T(Double(p.row(i)[k]) / norm)
             units[i * depth + k] = u
-            columns[k * width + i] = u
+            columns[(i / lanes) * d * lanes + k * lanes + i % lanes] = u
+            rowPanels[(k / lanes) * n * lanes + i * lanes + k % lanes] = u
         }
     }
     // Pass 1: shifts, N_i, A_i, losses.
     _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
         let cos = v.rows + run * perRun
-        gramRows(v.units + b * productRows * depth, lda: depth, v.columns, width: width, depth: d, cos)
+        panelProduct(v.units + b * productRows * depth, lda: depth, depth: d, v.columns, width: width, cos)
         for r in 0..<Swift.min(productRows, n - b * productRows) {
             let i = b * productRows + r
             ntxentAnchorSums(p, i, row: cos + r * width, width: width, invTau: invTau, v.order, v.groupEnd,
@@ -153,7 +160,7 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
         } else {
             _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
                 let cos = v.rows + run * perRun, coef = cos + productRows * width, sums = coef + productRows * width
-                gramRows(v.units + b * productRows * depth, lda: depth, v.columns, width: width, depth: d, cos)
+                panelProduct(v.units + b * productRows * depth, lda: depth, depth: d, v.columns, width: width, cos)
                 for r in 0..<productRows {
                     let i = b * productRows + r
                     guard i < n else { (coef + r * width).update(repeating: 0, count: width); continue }
@@ -161,7 +168,7 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
                                                      invTau: invTau, scale: T(scale / p.temperature), v.order,
                                                      v.groupEnd, id: v.id, shift: v.shift, neg: v.neg, a: v.a)
                 }
-                weightedRowSums(coef, ldc: width, count: n, v.units, width: depth, sums)
+                panelProduct(coef, lda: width, depth: n, v.rowPanels, width: depth, sums)
                 for r in 0..<Swift.min(productRows, n - b * productRows) {
                     let i = b * productRows + r
                     let c = v.clipped[i] != 0 ? 0 : v.cosSum[i]
