@@ -412,8 +412,10 @@ func overlapDenominator<T: LossScalar>(_ p: OverlapProblem<T>) -> Double {
 /// sorts the errors |t - p| in decreasing order (ties by pixel index, so the result is
 /// deterministic), takes the Lovász gradient of the Jaccard loss along the sorted targets, and
 /// writes ∂L/∂p = g·sign(p - t); the chain rule through the softmax (or sigmoid) follows
-/// per pixel with a zero Hessian in p. Memory, allocated before anything is written, per thread:
-/// 3·C·S + C doubles and 2·S pixel indices (the sort order and the merge sort's buffer).
+/// per pixel with a zero Hessian in p. The sort is a radix sort of the errors' bit patterns
+/// (``sortDecreasing(_:count:order:buffer:)``), which gives the same order as comparisons.
+/// Memory, allocated before anything is written, per thread: 3·C·S + C doubles and
+/// 4·S + 2048 words for the sort (keys, order and the radix sort's scratch).
 @inlinable
 public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
@@ -428,14 +430,17 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
         Parallel.threads(forBlocks: n), count: values, of: Double.self,
         for: "a sample's probabilities, targets and gradients for the Lovász loss, 3 × classes × pixels + classes doubles,")
     defer { releaseScratch(valueScratch) }
-    let orderScratch = try allocateScratch(scratchCount(2 * s, threads), of: Int.self,
-                                           for: "the Lovász sort order, 2 × pixels indices per thread,")
+    let sortWords = scratchCount(2, s, plus: radixSortScratch(s))
+    let orderScratch = try allocateScratch(scratchCount(sortWords, threads), of: UInt64.self,
+                                           for: "the Lovász sort, 4 × pixels + 2048 words per thread,")
     defer { releaseScratch(orderScratch) }
     nonisolated(unsafe) let perRun = (values: valueScratch, order: orderScratch)
     let total = Parallel.sum(blocks: n, threads: threads) { b, run in
         let sw = Double(p.sampleWeight?[b] ?? 1)
         let prob = perRun.values + run * values
-        let order = perRun.order + run * 2 * s, buffer = order + s
+        let keys = perRun.order + run * sortWords
+        let order = UnsafeMutableRawPointer(keys + s).bindMemory(to: Int.self, capacity: s)
+        let buffer = UnsafeMutableRawPointer(keys + 2 * s)
         let dp = prob + c * s, target = prob + 2 * c * s, pixel = prob + 3 * c * s
         for j in 0..<s {
             p.probabilities(b, j, softmax: softmax, pixel)
@@ -449,11 +454,8 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
             let w = k < first ? 0 : Double(p.classWeight?[k] ?? 1) / kept
             let pk = prob + k * s, tk = target + k * s, gk = dp + k * s
             @inline(__always) func error(_ i: Int) -> Double { Swift.abs(tk[i] - pk[i]) }
-            for i in 0..<s { order[i] = i }
-            mergeSort(order, count: s, buffer: buffer) { a, b in
-                let ea = error(a), eb = error(b)
-                return ea > eb || (ea == eb && a < b)
-            }
+            for i in 0..<s { keys[i] = error(i).bitPattern }
+            sortDecreasing(keys, count: s, order: order, buffer: buffer)
             var positives = 0.0
             for i in 0..<s { positives += tk[i] }
             var cumT = 0.0, cumF = 0.0, previous = 0.0, value = 0.0
