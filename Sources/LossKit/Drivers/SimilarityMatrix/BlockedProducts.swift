@@ -26,36 +26,40 @@ func accumulate<V: LossVector>(_ s: inout V, _ a: V, _ b: V) {
 /// The number of rows a product kernel computes at once.
 @usableFromInline let productRows = 4
 
-/// out[r][j] = Σ_{k < depth} a[r][k] · b[k][j] for the four rows r of `a` (row stride `lda`)
-/// and the `width` columns j of b (a multiple of the vector width), with b packed in panels:
-/// the values of b[k][j] for the columns j of one vector, k = 0, 1, ... follow one another
-/// (panel q holds columns [q·lanes, (q + 1)·lanes) and starts at `panels + q·depth·lanes`).
-/// Packed, a panel is read front to back; read from a row-major b it would be a column at a
-/// stride of a power of two, whose lines all fall in one set of the L1 cache and evict one
-/// another (measured: a third of the speed). Out has row stride `width`.
+/// out[r][j] = Σ_{k < depth} a[r][k] · b[k][j] for the `rows` rows r of `a` (row stride `lda`,
+/// `rows` a multiple of ``productRows``) and the `width` columns j of b (a multiple of the
+/// vector width), with b packed in panels: the values of b[k][j] for the columns j of one
+/// vector, k = 0, 1, ... follow one another (panel q holds columns [q·lanes, (q + 1)·lanes)
+/// and starts at `panels + q·depth·lanes`). Packed, a panel is read front to back; read from a
+/// row-major b it would be a column at a stride of a power of two, whose lines all fall in one
+/// set of the L1 cache and evict one another (measured: a third of the speed). Each panel is
+/// used for all the rows before the next is read. Out has row stride `width`.
 ///
-/// NT-Xent's cosine rows are this product with b = Uᵀ (panels of `dim` × lanes), its gradient
+/// NT-Xent's score rows are this product with b = Uᵀ (panels of `dim` × lanes), its gradient
 /// rows with a = the coefficients and b = U (panels of `count` × lanes).
 @inlinable
-func panelProduct<T: LossScalar>(_ a: UnsafePointer<T>, lda: Int, depth: Int, _ panels: UnsafePointer<T>,
+func panelProduct<T: LossScalar>(_ a: UnsafePointer<T>, lda: Int, rows: Int, depth: Int, _ panels: UnsafePointer<T>,
                                  width: Int, _ out: UnsafeMutablePointer<T>) {
     typealias V = T.Vector
     let lanes = V.scalarCount
-    let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
     var panel = panels
     for j in stride(from: 0, to: width, by: lanes) {
-        var s0 = V.zero, s1 = V.zero, s2 = V.zero, s3 = V.zero
-        for k in 0..<depth {
-            let b = UnsafeRawPointer(panel + k * lanes).loadUnaligned(as: V.self)
-            accumulate(&s0, V(repeating: a0[k]), b)
-            accumulate(&s1, V(repeating: a1[k]), b)
-            accumulate(&s2, V(repeating: a2[k]), b)
-            accumulate(&s3, V(repeating: a3[k]), b)
+        for r in stride(from: 0, to: rows, by: productRows) {
+            let a0 = a + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
+            var s0 = V.zero, s1 = V.zero, s2 = V.zero, s3 = V.zero
+            for k in 0..<depth {
+                let b = UnsafeRawPointer(panel + k * lanes).loadUnaligned(as: V.self)
+                accumulate(&s0, V(repeating: a0[k]), b)
+                accumulate(&s1, V(repeating: a1[k]), b)
+                accumulate(&s2, V(repeating: a2[k]), b)
+                accumulate(&s3, V(repeating: a3[k]), b)
+            }
+            let o = out + r * width + j
+            UnsafeMutableRawPointer(o).storeBytes(of: s0, as: V.self)
+            UnsafeMutableRawPointer(o + width).storeBytes(of: s1, as: V.self)
+            UnsafeMutableRawPointer(o + 2 * width).storeBytes(of: s2, as: V.self)
+            UnsafeMutableRawPointer(o + 3 * width).storeBytes(of: s3, as: V.self)
         }
         panel += depth * lanes
-        UnsafeMutableRawPointer(out + j).storeBytes(of: s0, as: V.self)
-        UnsafeMutableRawPointer(out + width + j).storeBytes(of: s1, as: V.self)
-        UnsafeMutableRawPointer(out + 2 * width + j).storeBytes(of: s2, as: V.self)
-        UnsafeMutableRawPointer(out + 3 * width + j).storeBytes(of: s3, as: V.self)
     }
 }

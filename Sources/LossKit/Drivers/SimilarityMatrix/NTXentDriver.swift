@@ -47,7 +47,7 @@ public struct NTXentProblem<T: LossScalar> {
     func row(_ i: Int) -> UnsafePointer<T> { embeddings + i * dim }
 }
 
-/// Runs NT-Xent in two passes over blocks of four anchors, each starting from four rows of the
+/// Runs NT-Xent in two passes over blocks of 16 anchors, each starting from their rows of the
 /// cosine matrix U·Uᵀ (U the embeddings scaled to unit norm) made by a register-blocked kernel
 /// (`panelProduct`) in the lanes of `T`:
 ///
@@ -76,10 +76,10 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
     let width = (n + lanes - 1) / lanes * lanes, depth = Swift.max((d + lanes - 1) / lanes * lanes, lanes)
     let eps = Double(T.ulpOfOne)
     let invTau = T(1 / p.temperature)
-    let blocks = (n + productRows - 1) / productRows
+    let blocks = (n + ntxentBlockRows - 1) / ntxentBlockRows, paddedRows = Swift.max(width, blocks * ntxentBlockRows)
     // Unit embeddings U (width × depth, zero padded), and packed in panels for `panelProduct`:
     // Uᵀ (d × width) and U (width × depth).
-    let units = try allocateScratch(scratchCount(width, depth), of: T.self, for: "the NT-Xent unit embeddings")
+    let units = try allocateScratch(scratchCount(paddedRows, depth), of: T.self, for: "the NT-Xent unit embeddings")
     defer { releaseScratch(units) }
     let columns = try allocateScratch(scratchCount(Swift.max(d, 1), width), of: T.self,
                                       for: "the NT-Xent transposed embeddings")
@@ -96,7 +96,7 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
     // The sort order by (label, index), the merge sort's buffer, and each anchor's group's end.
     let order = try allocateScratch(scratchCount(3, n), of: Int.self, for: "the NT-Xent label order")
     defer { releaseScratch(order) }
-    let perRun = scratchCount(2 * productRows, width, plus: productRows * depth)
+    let perRun = scratchCount(2 * ntxentBlockRows, width, plus: ntxentBlockRows * depth)
     let (rows, threads) = try allocatePerRun(Parallel.threads(forBlocks: blocks), count: perRun, of: T.self,
                                              for: "NT-Xent rows of similarities")
     defer { releaseScratch(rows) }
@@ -124,7 +124,7 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
     for j in n..<width { (v.id[j], v.shift[j], v.neg[j], v.a[j]) = (-1, 0, 0, 0) }
     // Unit embeddings, zero padded, and in panels: Uᵀ's panel q holds U[q·lanes + l][k] at
     // k·lanes + l, U's panel q holds U[j][q·lanes + l] at j·lanes + l.
-    units.update(repeating: 0, count: width * depth)
+    units.update(repeating: 0, count: paddedRows * depth)
     columns.update(repeating: 0, count: Swift.max(d, 1) * width)
     rowPanels.update(repeating: 0, count: width * depth)
     for i in 0..<n {
@@ -139,13 +139,22 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
             rowPanels[(k / lanes) * n * lanes + i * lanes + k % lanes] = u
         }
     }
-    // Pass 1: shifts, N_i, A_i, losses.
+    // Pass 1: shifts, N_i, A_i, losses. The score rows are kept for pass 2 when they fit in
+    // `ntxentKeptScores` bytes (and that memory can be had), otherwise pass 2 makes them again.
+    let keptCount = scratchCount(blocks * ntxentBlockRows, width)
+    let kept = p.grad != nil && keptCount <= ntxentKeptScores / MemoryLayout<T>.stride
+        ? try? allocateScratch(keptCount, of: T.self, for: "the NT-Xent score rows") : nil
+    defer { if let kept { releaseScratch(kept) } }
+    nonisolated(unsafe) let keptRows = kept
+    @inline(__always) func scoreRows(_ b: Int, _ run: Int) -> UnsafeMutablePointer<T> {
+        keptRows.map { $0 + b * ntxentBlockRows * width } ?? v.rows + run * perRun
+    }
     _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
-        let cos = v.rows + run * perRun
-        panelProduct(v.units + b * productRows * depth, lda: depth, depth: d, v.columns, width: width, cos)
-        for r in 0..<Swift.min(productRows, n - b * productRows) {
-            let i = b * productRows + r
-            ntxentAnchorSums(p, i, row: cos + r * width, width: width, invTau: invTau, v.order, v.groupEnd,
+        let rows = scoreRows(b, run)
+        ntxentScores(p, block: b, v.units, lda: depth, v.columns, width: width, invTau: invTau, rows)
+        for r in 0..<Swift.min(ntxentBlockRows, n - b * ntxentBlockRows) {
+            let i = b * ntxentBlockRows + r
+            ntxentAnchorSums(p, i, scores: rows + r * width, width: width, v.order, v.groupEnd,
                              id: v.id, shift: v.shift, neg: v.neg, a: v.a, loss: v.loss, pairs: v.pairs)
         }
         return 0
@@ -159,18 +168,22 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
             out.update(repeating: 0, count: n * d)
         } else {
             _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
-                let cos = v.rows + run * perRun, coef = cos + productRows * width, sums = coef + productRows * width
-                panelProduct(v.units + b * productRows * depth, lda: depth, depth: d, v.columns, width: width, cos)
-                for r in 0..<productRows {
-                    let i = b * productRows + r
-                    guard i < n else { (coef + r * width).update(repeating: 0, count: width); continue }
-                    v.cosSum[i] = ntxentCoefficients(p, i, cos: cos + r * width, coef: coef + r * width, width: width,
-                                                     invTau: invTau, scale: T(scale / p.temperature), v.order,
-                                                     v.groupEnd, id: v.id, shift: v.shift, neg: v.neg, a: v.a)
+                let coef = v.rows + run * perRun + ntxentBlockRows * width, sums = coef + ntxentBlockRows * width
+                let rows = scoreRows(b, run)
+                if keptRows == nil {
+                    ntxentScores(p, block: b, v.units, lda: depth, v.columns, width: width, invTau: invTau, rows)
                 }
-                panelProduct(coef, lda: width, depth: n, v.rowPanels, width: depth, sums)
-                for r in 0..<Swift.min(productRows, n - b * productRows) {
-                    let i = b * productRows + r
+                for r in 0..<ntxentBlockRows {
+                    let i = b * ntxentBlockRows + r
+                    guard i < n else { (coef + r * width).update(repeating: 0, count: width); continue }
+                    v.cosSum[i] = ntxentCoefficients(p, i, scores: rows + r * width, coef: coef + r * width,
+                                                     width: width, temperature: p.temperature,
+                                                     scale: T(scale / p.temperature), v.order, v.groupEnd,
+                                                     id: v.id, shift: v.shift, neg: v.neg, a: v.a)
+                }
+                panelProduct(coef, lda: width, rows: ntxentBlockRows, depth: n, v.rowPanels, width: depth, sums)
+                for r in 0..<Swift.min(ntxentBlockRows, n - b * ntxentBlockRows) {
+                    let i = b * ntxentBlockRows + r
                     let c = v.clipped[i] != 0 ? 0 : v.cosSum[i]
                     let inverse = 1 / v.norm[i], g = out + i * d, own = v.units + i * depth, acc = sums + r * depth
                     for k in 0..<d { g[k] = T(inverse * (Double(acc[k]) - c * Double(own[k]))) }
@@ -182,24 +195,49 @@ public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) 
     return p.reduction == .mean ? total * scale : total
 }
 
-/// Pass 1 of ``evaluate(_:)-(NTXentProblem<T>)`` for anchor i, from its row of cosines (`width`
-/// values, padding columns 0): the shift, N_i and A_i (stored in `T` for pass 2), the loss and
-/// the number of positives. The row is overwritten.
+/// The most bytes of score rows ``evaluate(_:)-(NTXentProblem<T>)`` keeps from pass 1 for
+/// pass 2 (count × count values: 16 MiB for 2048 float32 embeddings), which saves one of its
+/// three matrix products; larger batches make the rows again.
+@usableFromInline let ntxentKeptScores = 64 << 20
+
+/// Anchors per block of ``evaluate(_:)-(NTXentProblem<T>)``'s passes: each panel of the
+/// shared operand is read from memory once per block and used for all its rows from the L1
+/// cache (four anchors a block streamed the whole operand from L3 per four rows).
+@usableFromInline let ntxentBlockRows = 16
+
+/// The score rows of block b's anchors [16b, 16b + 16) into `rows` (row stride `width`):
+/// s_ij = cos_ij / τ by ``panelProduct(_:lda:depth:_:width:_:)``, with the anchor itself and
+/// the padding columns at -inf, which keeps them out of the row maximum and makes e^(s - m) 0.
 @inlinable
-func ntxentAnchorSums<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, row: UnsafeMutablePointer<T>, width: Int,
-                                     invTau: T, _ order: UnsafePointer<Int>, _ groupEnd: UnsafePointer<Int>,
+func ntxentScores<T: LossScalar>(_ p: NTXentProblem<T>, block b: Int, _ units: UnsafePointer<T>, lda: Int,
+                                 _ columns: UnsafePointer<T>, width: Int, invTau: T, _ rows: UnsafeMutablePointer<T>) {
+    typealias V = T.Vector
+    let n = p.count, lanes = V.scalarCount
+    panelProduct(units + b * ntxentBlockRows * lda, lda: lda, rows: ntxentBlockRows, depth: p.dim, columns,
+                 width: width, rows)
+    let scale = V(repeating: invTau)
+    for r in 0..<ntxentBlockRows {
+        let row = rows + r * width
+        for j in stride(from: 0, to: width, by: lanes) {
+            UnsafeMutableRawPointer(row + j).storeBytes(of: UnsafeRawPointer(row + j).loadUnaligned(as: V.self) * scale,
+                                                        as: V.self)
+        }
+        if b * ntxentBlockRows + r < n { row[b * ntxentBlockRows + r] = -.infinity }
+        for j in n..<width { row[j] = -.infinity }
+    }
+}
+
+/// Pass 1 of ``evaluate(_:)-(NTXentProblem<T>)`` for anchor i, from its row of scores (see
+/// ``ntxentScores(_:block:_:lda:_:width:invTau:_:)``): the shift, N_i and A_i (stored in `T`
+/// for pass 2), the loss and the number of positives.
+@inlinable
+func ntxentAnchorSums<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, scores row: UnsafePointer<T>, width: Int,
+                                     _ order: UnsafePointer<Int>, _ groupEnd: UnsafePointer<Int>,
                                      id: UnsafeMutablePointer<T>, shift: UnsafeMutablePointer<T>,
                                      neg: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>,
                                      loss: UnsafeMutablePointer<Double>, pairs: UnsafeMutablePointer<Double>) {
     typealias V = T.Vector
-    let n = p.count, lanes = V.scalarCount
-    // s = cos/τ, with the anchor itself and the padding at -inf: out of the maximum, e^-inf = 0.
-    for j in stride(from: 0, to: width, by: lanes) {
-        UnsafeMutableRawPointer(row + j).storeBytes(of: UnsafeRawPointer(row + j).loadUnaligned(as: V.self) * invTau,
-                                                    as: V.self)
-    }
-    row[i] = -.infinity
-    for j in n..<width { row[j] = -.infinity }
+    let lanes = V.scalarCount
     var top = V(repeating: -.infinity)
     for j in stride(from: 0, to: width, by: lanes) { top = maximum(top, UnsafeRawPointer(row + j).loadUnaligned(as: V.self)) }
     var m = T(-Double.infinity)
@@ -238,23 +276,24 @@ func ntxentAnchorSums<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, row: Unsaf
     if p.reduction == .none { p.losses![i] = T(total) }
 }
 
-/// Pass 2 of ``evaluate(_:)-(NTXentProblem<T>)`` for anchor i: writes c_ij = ∂L/∂cos_ij (through
-/// anchor i and anchor j, times `scale` = reduction scale / τ) for every column into `coef`
-/// (0 for the anchor itself and the padding) and returns Σ_j c_ij cos_ij in `Double`.
+/// Pass 2 of ``evaluate(_:)-(NTXentProblem<T>)`` for anchor i, from its row of scores: writes
+/// c_ij = ∂L/∂cos_ij (through anchor i and anchor j, times `scale` = reduction scale / τ) for
+/// every column into `coef` (0 for the anchor itself and the padding) and returns
+/// Σ_j c_ij cos_ij = τ Σ_j c_ij s_ij in `Double`.
 /// Negatives: c = (e_i A_i + e_j A_j)·scale with e_i = e^(s_ij - m_i); positives:
 /// c = (e_i/(e_i + N_i) - 1 + e_j/(e_j + N_j) - 1)·scale, computed one by one in `Double`.
 @inlinable
-func ntxentCoefficients<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, cos: UnsafePointer<T>,
-                                       coef: UnsafeMutablePointer<T>, width: Int, invTau: T, scale: T,
+func ntxentCoefficients<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, scores: UnsafePointer<T>,
+                                       coef: UnsafeMutablePointer<T>, width: Int, temperature: Double, scale: T,
                                        _ order: UnsafePointer<Int>, _ groupEnd: UnsafePointer<Int>,
                                        id: UnsafePointer<T>, shift: UnsafePointer<T>, neg: UnsafePointer<T>,
                                        a: UnsafePointer<T>) -> Double {
     typealias V = T.Vector
     let n = p.count, lanes = V.scalarCount
-    let mi = V(repeating: shift[i]), ai = V(repeating: a[i]), sv = V(repeating: scale), tv = V(repeating: invTau)
+    let mi = V(repeating: shift[i]), ai = V(repeating: a[i]), sv = V(repeating: scale)
     for j in stride(from: 0, to: width, by: lanes) {
         @inline(__always) func at(_ q: UnsafePointer<T>) -> V { UnsafeRawPointer(q + j).loadUnaligned(as: V.self) }
-        let s = at(cos) * tv
+        let s = at(scores)
         var c = (exp(s - mi) * ai + exp(s - at(shift)) * at(a)) * sv
         if j + lanes > n { c = c.replacing(with: 0, where: laneMask(V.self, n - j)) }
         UnsafeMutableRawPointer(coef + j).storeBytes(of: c, as: V.self)
@@ -266,7 +305,7 @@ func ntxentCoefficients<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, cos: Uns
         let j = order[k]
         k += 1
         if j == i { continue }
-        let s = Double(cos[j] * invTau)
+        let s = Double(scores[j])
         let ei = Double._exp(s - m), ej = Double._exp(s - Double(shift[j]))
         coef[j] = T((ei / (ei + ni) - 1 + (ej / (ej + Double(neg[j])) - 1)) * Double(scale))
     }
@@ -275,10 +314,12 @@ func ntxentCoefficients<T: LossScalar>(_ p: NTXentProblem<T>, _ i: Int, cos: Uns
         let end = Swift.min(j + accumulationBlock, width)
         var lane = V.zero
         while j < end {
-            lane += UnsafeRawPointer(coef + j).loadUnaligned(as: V.self) * UnsafeRawPointer(cos + j).loadUnaligned(as: V.self)
+            // 0 where c = 0 (the anchor itself, the padding), whose score is -inf.
+            let c = UnsafeRawPointer(coef + j).loadUnaligned(as: V.self)
+            lane += (c * UnsafeRawPointer(scores + j).loadUnaligned(as: V.self)).replacing(with: 0, where: c .== V.zero)
             j += lanes
         }
         total += lane.sumInDouble
     }
-    return total
+    return temperature * total
 }
