@@ -91,6 +91,32 @@ def test_ntxent_matches_optax(temperature, dtype, rng):
     assert_close(g, rg, dtype, rtol=1e-11 if dtype == np.float64 else 2e-5)
 
 
+def test_ntxent_partial_blocks_match_optax(dtype, rng):
+    # 37 anchors and 19 values: neither a multiple of the kernel's four-row blocks nor of a
+    # vector, so every padded row, column and lane is exercised; groups of one to several.
+    e = rng.normal(size=(37, 19)).astype(dtype)
+    labels = rng.integers(0, 12, 37)
+    loss, g = lk.ntxent_loss(e, labels, temperature=0.2, grad=True)
+    ref, rg = ntxent_optax(widened(e, dtype), labels, 0.2)
+    assert_close(loss, ref, dtype, rtol=1e-12 if dtype == np.float64 else 2e-5)
+    assert_close(g, rg, dtype, rtol=1e-11 if dtype == np.float64 else 2e-5)
+
+
+def test_ntxent_thread_count_does_not_change_results(dtype, rng):
+    e = rng.normal(size=(300, 20)).astype(dtype)  # 75 blocks of anchors: two threads take part
+    labels = np.repeat(np.arange(150), 2)
+    before = lk.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            lk.set_num_threads(threads)
+            results.append((*lk.ntxent_loss(e, labels, grad=True), lk.ntxent_loss(e, labels, reduction="none")))
+    finally:
+        lk.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_ntxent_reductions_and_no_positives(rng):
     e, labels = rng.normal(size=(6, 3)), np.array([0, 0, 1, 1, 1, 2])
     per = lk.ntxent_loss(e, labels, reduction="none")

@@ -288,6 +288,62 @@ def test_thread_count_does_not_change_results():
         np.testing.assert_array_equal(a, b)
 
 
+# Images of 1073 pixels: full vectors, a partial one, and more than one chunk of pixels per
+# sample (the driver's blocks), in both dtypes.
+BIG_LOGITS = RNG.normal(size=(2, 3, 37, 29)) * 2
+BIG_LABELS = RNG.integers(0, 3, size=(2, 37, 29))
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_images_match_formula_and_autograd(name, dtype):
+    fn, params, _ = LOSSES[name]
+    x = BIG_LOGITS.astype(dtype)
+    tmap = torch.as_tensor(np.moveaxis(np.eye(3)[BIG_LABELS], -1, 1))
+    loss, g = fn(x, BIG_LABELS, grad=True, **params)
+    z = torch.tensor(x.astype(np.float64), requires_grad=True)
+    ref = reference(name, z, tmap, xp=torch)
+    ref.backward()
+    rg = z.grad.numpy()
+    if dtype == np.float64:
+        np.testing.assert_allclose(loss, ref.item(), rtol=1e-12)
+        np.testing.assert_allclose(g, rg, rtol=1e-9, atol=1e-12 * np.abs(rg).max())
+    else:
+        np.testing.assert_allclose(loss, ref.item(), rtol=1e-5)
+        np.testing.assert_allclose(g, rg, rtol=1e-3, atol=1e-5 * np.abs(rg).max())
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_large_image_hessian_matches_differences_of_the_gradient(name):
+    fn, params, _ = LOSSES[name]
+    _, _, h = fn(BIG_LOGITS, BIG_LABELS, grad=True, hess=True, **params)
+    # Pixels in the first vector, the partial last vector, and the second chunk.
+    for index in [(0, 0, 0, 0), (1, 2, 36, 28), (1, 1, 36, 20), (0, 2, 30, 3)]:
+        step = 1e-5
+        def g_at(delta):
+            x = BIG_LOGITS.copy()
+            x[index] += delta
+            return fn(x, BIG_LABELS, grad=True, **params)[1][index]
+        numeric = (g_at(step) - g_at(-step)) / (2 * step)
+        np.testing.assert_allclose(h[index], numeric, rtol=1e-5, atol=1e-9 * np.abs(h).max())
+
+
+def test_thread_count_does_not_change_results_of_chunked_images():
+    x = RNG.normal(size=(24, 3, 40, 40))  # 3 chunks of pixels per sample: 72 blocks
+    y = RNG.integers(0, 3, size=(24, 40, 40))
+    before = lk.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            lk.set_num_threads(threads)
+            results.append(lk.dice_loss(x.astype(np.float32), y, grad=True, hess=True)
+                           + lk.generalized_dice_loss(x, y, grad=True, hess=True))
+    finally:
+        lk.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+
+
 # --- bad inputs ----------------------------------------------------------------------------------
 
 BAD = [

@@ -25,11 +25,19 @@ public struct EmbeddingRows<T: LossScalar> {
         self.grad2 = grad2
     }
 
-    /// Writes `scale · v_k(k)` to `g[0..<dim]` if `g` is requested.
+    /// Writes `scale · v(k, lanes)` to `g[k..<k + lanes]` for the vectors of the row, if `g` is
+    /// requested: `v` gets the index of the vector's first value and its lane count (8, fewer
+    /// for the last), and computes on values loaded with `wide(_:_:_:)`.
     @inlinable @inline(__always)
-    func write(_ g: UnsafeMutablePointer<T>?, _ scale: Double, _ v: (Int) -> Double) {
+    func write(_ g: UnsafeMutablePointer<T>?, _ scale: Double, _ v: (Int, Int) -> RowVector) {
         guard let g else { return }
-        for k in 0..<dim { g[k] = T(scale * v(k)) }
+        let width = RowVector.scalarCount, s = RowVector(repeating: scale)
+        var k = 0
+        while k < dim {
+            let lanes = Swift.min(width, dim - k)
+            storeNarrowed(s * v(k, lanes), g, k, lanes)
+            k += width
+        }
     }
 }
 
@@ -80,12 +88,4 @@ extension EmbeddingLoss {
     public static func evaluate(parameters: [Double], swap: Bool, _ problem: EmbeddingProblem<Double>) -> Double {
         LossKit.evaluate(Self(parameters: parameters, swap: swap), problem)
     }
-}
-
-/// Σ_k a_k b_k over `dim` values, in `Double`.
-@inlinable @inline(__always)
-func dot<T: LossScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ dim: Int) -> Double {
-    var s = 0.0
-    for k in 0..<dim { s += Double(a[k]) * Double(b[k]) }
-    return s
 }

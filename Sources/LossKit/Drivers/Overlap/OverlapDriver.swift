@@ -119,16 +119,23 @@ public struct OverlapProblem<T: LossScalar> {
     }
 }
 
-/// Runs an ``OverlapLoss`` over an ``OverlapProblem`` in two passes. Pass 1 accumulates, per
-/// sample and class, Σ p·t, Σ p and Σ t over the spatial axes in `Double`, pixel by pixel in
-/// order (one block per sample, so the sums do not depend on the thread count). Then each
-/// (sample, class) gets its loss and its derivatives with respect to (TP, FP, FN), scaled by
-/// s_n·w_c / (C' · denominator). Pass 2, only when derivatives are asked for, recomputes each
-/// pixel's probabilities and applies the chain rule: ∂/∂p via ``OverlapTerms/along(target:)``,
-/// then through the softmax (or sigmoid). Returns the reduced loss (for ``Reduction/none``,
-/// the sum of the per-sample losses). Memory, allocated before anything is written: 3·N·C + C
-/// doubles of sums and class weights, N·C ``OverlapTerms`` for the derivatives and 3·C doubles
-/// per thread.
+/// Runs an ``OverlapLoss`` over an ``OverlapProblem`` in two passes, both on vectors of spatial
+/// positions: a vector holds one class's values at `T.Vector.scalarCount` consecutive pixels,
+/// which are contiguous in the (N, C, spatial) layout, so the softmax (or sigmoid) over the
+/// class axis (stride = spatial) is lane-wise arithmetic on C vectors, with no transposed copy.
+///
+/// Each sample's pixels are cut into chunks of about ``accumulationBlock`` values (C·chunk),
+/// a size that depends only on the shape; the blocks of the threads are these chunks.
+/// Pass 1 accumulates, per chunk and class, Σ p·t, Σ p and Σ t in the lanes of `T`, adds the
+/// lanes in `Double`, and the chunks' sums are added per sample in chunk order, so the sums do
+/// not depend on the thread count. Then each (sample, class) gets its loss and its derivatives
+/// with respect to (TP, FP, FN), scaled by s_n·w_c / (C' · denominator). Pass 2, only when
+/// derivatives are asked for, recomputes each pixel's probabilities and applies the chain
+/// rule: ∂/∂p via v = (t, 1 - t, -t) (see ``OverlapTerms/along(target:)``), then through the
+/// softmax (or sigmoid), lane by lane. Returns the reduced loss (for ``Reduction/none``, the sum
+/// of the per-sample losses). Memory, allocated before anything is written: 3·C doubles per
+/// chunk, N·C ``OverlapTerms`` for the derivatives, C doubles of class weights, and per thread
+/// 18·C vectors of `T`.
 @inlinable
 public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
@@ -138,34 +145,40 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
     let first = loss.ignoreBackground && c > 1 ? 1 : 0
     let kept = Double(c - first)
     let wantDerivatives = p.grad != nil || p.hess != nil
-    // Sums per (sample, class): TP, ΣP, ΣT; then the class weights.
-    let sums = try allocateScratch(scratchCount(3 * c, n, plus: c), of: Double.self,
-                                   for: "the overlap sums, 3 × batch × classes + classes doubles,")
-    defer { releaseScratch(sums) }
+    let lanes = T.Vector.scalarCount
+    let chunk = Swift.max(lanes, accumulationBlock / c / lanes * lanes)
+    let chunks = Swift.max(1, (s + chunk - 1) / chunk)
+    let (blocks, o) = n.multipliedReportingOverflow(by: chunks)
+    // Sums per (chunk, class): TP, ΣP, ΣT; per (sample, class) after pass 1; then the class weights.
+    let partials = try allocateScratch(o ? .max : scratchCount(3 * c, blocks, plus: c), of: Double.self,
+                                       for: "the overlap sums, 3 × classes doubles per chunk of pixels,")
+    defer { releaseScratch(partials) }
     let terms = try allocateScratch(wantDerivatives ? scratchCount(n, c) : 0, of: OverlapTerms.self,
                                     for: "the overlap terms, batch × classes,")
     defer { releaseScratch(terms) }
-    let (runScratch, threads) = try allocatePerRun(Parallel.threads(forBlocks: n), count: 3 * c, of: Double.self,
-                                                   for: "a row of overlap probabilities")
+    let perRunCount = scratchCount(18 * c, lanes)
+    let (runScratch, threads) = try allocatePerRun(Parallel.threads(forBlocks: blocks), count: perRunCount, of: T.self,
+                                                   for: "the overlap vectors of probabilities")
     defer { releaseScratch(runScratch) }
     nonisolated(unsafe) let perRun = runScratch
-    _ = Parallel.sum(blocks: n, threads: threads) { b, run in
-        let prob = perRun + run * 3 * c
-        let row = sums + b * c * 3
-        row.update(repeating: 0, count: c * 3)
-        for j in 0..<s {
-            p.probabilities(b, j, softmax: softmax, prob)
-            for k in 0..<c {
-                let t = p.target(b, k, j)
-                row[3 * k] += prob[k] * t
-                row[3 * k + 1] += prob[k]
-                row[3 * k + 2] += t
-            }
-        }
+    nonisolated(unsafe) let blockSums = partials
+    _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
+        overlapChunkSums(p, sample: b / chunks, pixels: (b % chunks) * chunk..<Swift.min(s, (b % chunks + 1) * chunk),
+                         softmax: softmax, blockSums + b * 3 * c, scratch: perRun + run * perRunCount)
         return 0
     }
+    // The chunks' sums per sample, in chunk order (into the sample's first chunk's slot).
+    let sums = partials
+    for b in 0..<n {
+        let row = sums + b * 3 * c
+        for q in 0..<(3 * c) {
+            var total = 0.0
+            for k in 0..<chunks { total += partials[(b * chunks + k) * 3 * c + q] }
+            row[q] = total  // row b's slot precedes every chunk of sample b it reads: b·3c <= b·chunks·3c
+        }
+    }
     // Class weights.
-    let weights = sums + 3 * n * c
+    let weights = sums + 3 * blocks * c
     weights.initialize(repeating: 1, count: c)
     if L.targetFrequencyWeights {
         var total = 0.0
@@ -179,15 +192,7 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
     } else if let w = p.classWeight {
         for k in 0..<c { weights[k] = Double(w[k]) }
     }
-    var denominator = 1.0
-    if p.reduction == .mean {
-        if let w = p.sampleWeight {
-            denominator = 0
-            for b in 0..<n { denominator += Double(w[b]) }
-        } else {
-            denominator = Double(n)
-        }
-    }
+    let denominator = overlapDenominator(p)
     let scale = denominator > 0 ? 1 / denominator : 0
     // Losses and the scaled derivatives per (sample, class).
     var total = 0.0
@@ -211,48 +216,184 @@ public func evaluate<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProbl
         total += weighted
     }
     if wantDerivatives {
-        _ = Parallel.sum(blocks: n, threads: threads) { b, run in
-            overlapDerivatives(p, b, softmax: softmax, terms + b * c, scratch: perRun + run * 3 * c)
+        _ = Parallel.sum(blocks: blocks, threads: threads) { b, run in
+            overlapChunkDerivatives(p, sample: b / chunks,
+                                    pixels: (b % chunks) * chunk..<Swift.min(s, (b % chunks + 1) * chunk),
+                                    softmax: softmax, terms + (b / chunks) * c, scratch: perRun + run * perRunCount)
             return 0
         }
     }
     return p.reduction == .mean ? total * scale : total
 }
 
-/// Pass 2 of ``evaluate(_:_:)`` for sample b: the gradient and Hessian diagonal of every input;
-/// `scratch` holds 3·C doubles.
-@inlinable
-func overlapDerivatives<T: LossScalar>(_ p: OverlapProblem<T>, _ b: Int, softmax: Bool,
-                                       _ terms: UnsafePointer<OverlapTerms>, scratch: UnsafeMutablePointer<Double>) {
-    let c = p.classes, s = p.spatial
-    let prob = scratch, g = scratch + c, h = scratch + 2 * c
-    for j in 0..<s {
-        p.probabilities(b, j, softmax: softmax, prob)
-        for k in 0..<c { (g[k], h[k]) = terms[k].along(target: p.target(b, k, j)) }
-        let base = b * c * s + j
+extension OverlapProblem {
+    /// The probabilities of pixels [j, j + lanes) of sample n, one vector per class, into
+    /// `prob` (C vectors): softmax over the classes (sigmoid for one class) of the logits, or
+    /// the input itself. Padding lanes of a partial vector are 0.
+    @inlinable @inline(__always)
+    func probabilityVectors(_ n: Int, _ j: Int, _ lanes: Int, softmax: Bool, _ prob: UnsafeMutablePointer<T>) {
+        typealias V = T.Vector
+        let width = V.scalarCount
+        let base = input + n * classes * spatial + j
+        @inline(__always) func put(_ k: Int, _ v: V) {
+            UnsafeMutableRawPointer(prob + k * width).storeBytes(of: v, as: V.self)
+        }
+        @inline(__always) func get(_ k: Int) -> V { UnsafeRawPointer(prob + k * width).loadUnaligned(as: V.self) }
         if !softmax {
-            for k in 0..<c {
-                p.grad?[base + k * s] = T(g[k])
-                p.hess?[base + k * s] = T(h[k])
+            for k in 0..<classes { put(k, load(base + k * spatial, 0, lanes)) }
+        } else if classes == 1 {
+            put(0, sigmoid(load(base, 0, lanes)))
+        } else {
+            var m = load(base, 0, lanes)
+            for k in 1..<classes { m = maximum(m, load(base + k * spatial, 0, lanes)) }
+            var total = V.zero
+            for k in 0..<classes {
+                let e = exp(load(base + k * spatial, 0, lanes) - m)
+                put(k, e)
+                total += e
             }
+            let inverse = 1 / total
+            for k in 0..<classes { put(k, get(k) * inverse) }
+        }
+        if lanes < width {
+            let padding = laneMask(V.self, lanes)
+            for k in 0..<classes { put(k, get(k).replacing(with: 0, where: padding)) }
+        }
+    }
+
+    /// The class map's labels at pixels [j, j + lanes) of sample n as values of `T` (-1, no
+    /// class, in the padding lanes).
+    @inlinable @inline(__always)
+    func labelVector(_ n: Int, _ j: Int, _ lanes: Int) -> T.Vector {
+        var v = T.Vector(repeating: -1)
+        let row = targetIndex! + n * spatial + j
+        for k in 0..<lanes { v[k] = T(row[k]) }
+        return v
+    }
+
+    /// The target of class k at the pixels of `labels` (a ``labelVector(_:_:_:)``, class maps)
+    /// or read from the target map at pixels [j, j + lanes) of sample n.
+    @inlinable @inline(__always)
+    func targetVector(_ n: Int, _ k: Int, _ j: Int, _ lanes: Int, labels: T.Vector) -> T.Vector {
+        typealias V = T.Vector
+        guard targetIndex != nil else { return load(targetValues! + (n * classes + k) * spatial, j, lanes) }
+        if classes == 1 { return maximum(labels, V.zero) }  // the 0/1 mask; 0 in the padding
+        return V.zero.replacing(with: V(repeating: 1), where: labels .== V(repeating: T(k)))
+    }
+}
+
+/// Pass 1 of ``evaluate(_:_:)`` for one chunk of a sample's pixels: Σ p·t, Σ p, Σ t per class
+/// into `sums` (3·C doubles), accumulated in lanes of `T` and the lanes added in `Double`.
+/// `scratch` holds 18·C vectors.
+@inlinable
+func overlapChunkSums<T: LossScalar>(_ p: OverlapProblem<T>, sample n: Int, pixels: Range<Int>, softmax: Bool,
+                                     _ sums: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<T>) {
+    typealias V = T.Vector
+    let c = p.classes, width = V.scalarCount
+    let prob = scratch, acc = scratch + c * width
+    for q in 0..<(3 * c) { UnsafeMutableRawPointer(acc + q * width).storeBytes(of: V.zero, as: V.self) }
+    @inline(__always) func add(_ q: Int, _ v: V) {
+        let a = UnsafeMutableRawPointer(acc + q * width)
+        a.storeBytes(of: a.load(as: V.self) + v, as: V.self)
+    }
+    var j = pixels.lowerBound
+    while j < pixels.upperBound {
+        let lanes = Swift.min(width, pixels.upperBound - j)
+        p.probabilityVectors(n, j, lanes, softmax: softmax, prob)
+        let labels = p.targetIndex != nil ? p.labelVector(n, j, lanes) : V.zero
+        for k in 0..<c {
+            let pk = UnsafeRawPointer(prob + k * width).loadUnaligned(as: V.self)
+            let t = p.targetVector(n, k, j, lanes, labels: labels)
+            add(3 * k, pk * t)
+            add(3 * k + 1, pk)
+            add(3 * k + 2, t)
+        }
+        j += lanes
+    }
+    for q in 0..<(3 * c) { sums[q] = UnsafeRawPointer(acc + q * width).loadUnaligned(as: V.self).sumInDouble }
+}
+
+/// Pass 2 of ``evaluate(_:_:)`` for one chunk of a sample's pixels: the gradient and Hessian
+/// diagonal of every input, lane by lane. `scratch` holds 18·C vectors.
+@inlinable
+func overlapChunkDerivatives<T: LossScalar>(_ p: OverlapProblem<T>, sample n: Int, pixels: Range<Int>, softmax: Bool,
+                                            _ terms: UnsafePointer<OverlapTerms>, scratch: UnsafeMutablePointer<T>) {
+    typealias V = T.Vector
+    let c = p.classes, s = p.spatial, width = V.scalarCount
+    let prob = scratch, g = scratch + c * width, h = scratch + 2 * c * width
+    // Per class: ∂l/∂(TP, FP, FN) and the Hessian's rows, in `T`.
+    let coefficients = scratch + 3 * c * width
+    for k in 0..<c {
+        let t = terms[k], row = coefficients + 12 * k
+        (row[0], row[1], row[2]) = (T(t.gradient.x), T(t.gradient.y), T(t.gradient.z))
+        let (h0, h1, h2) = t.hessian
+        (row[3], row[4], row[5]) = (T(h0.x), T(h0.y), T(h0.z))
+        (row[6], row[7], row[8]) = (T(h1.x), T(h1.y), T(h1.z))
+        (row[9], row[10], row[11]) = (T(h2.x), T(h2.y), T(h2.z))
+    }
+    @inline(__always) func put(_ q: UnsafeMutablePointer<T>, _ k: Int, _ v: V) {
+        UnsafeMutableRawPointer(q + k * width).storeBytes(of: v, as: V.self)
+    }
+    @inline(__always) func get(_ q: UnsafeMutablePointer<T>, _ k: Int) -> V {
+        UnsafeRawPointer(q + k * width).loadUnaligned(as: V.self)
+    }
+    let wantHessian = p.hess != nil
+    var j = pixels.lowerBound
+    while j < pixels.upperBound {
+        let lanes = Swift.min(width, pixels.upperBound - j)
+        p.probabilityVectors(n, j, lanes, softmax: softmax, prob)
+        let labels = p.targetIndex != nil ? p.labelVector(n, j, lanes) : V.zero
+        for k in 0..<c {
+            // v = (t, 1 - t, -t): ∂/∂p = v·∇l, ∂²/∂p² = vᵀ∇²l v, as ``OverlapTerms/along(target:)``.
+            let t = p.targetVector(n, k, j, lanes, labels: labels), u = 1 - t, m = -t
+            let row = coefficients + 12 * k
+            @inline(__always) func b(_ q: Int) -> V { V(repeating: row[q]) }
+            put(g, k, b(0) * t + b(1) * u + b(2) * m)
+            if wantHessian {
+                // Hv by the rows' columns (the Hessian is symmetric), then v·(Hv).
+                let h0 = b(3) * t + b(6) * u + b(9) * m
+                let h1 = b(4) * t + b(7) * u + b(10) * m
+                let h2 = b(5) * t + b(8) * u + b(11) * m
+                put(h, k, h0 * t + h1 * u + h2 * m)
+            }
+        }
+        let base = n * c * s + j
+        @inline(__always) func write(_ k: Int, _ grad: V, _ hess: V) {
+            if let out = p.grad { store(grad, out, base + k * s, lanes) }
+            if let out = p.hess { store(hess, out, base + k * s, lanes) }
+        }
+        if !softmax {
+            for k in 0..<c { write(k, get(g, k), wantHessian ? get(h, k) : .zero) }
         } else if c == 1 {
-            let q = prob[0], dq = q * (1 - q)
-            p.grad?[base] = T(g[0] * dq)
-            p.hess?[base] = T(h[0] * dq * dq + g[0] * dq * (1 - 2 * q))
+            let q: V = get(prob, 0), gk: V = get(g, 0)
+            let dq: V = q * (1 - q)
+            var hk = V.zero
+            if wantHessian {
+                let slope: V = 1 - 2 * q
+                hk = get(h, 0) * dq * dq + gk * dq * slope
+            }
+            write(0, gk * dq, hk)
         } else {
             // ∂L/∂z_k = p_k (g_k - B), B = Σ g_c p_c;
             // ∂²L/∂z_k² = p_k² ((1 - 2p_k) h_k + A) + p_k (1 - 2p_k)(g_k - B), A = Σ p_c² h_c.
-            var a = 0.0, bsum = 0.0
+            var a = V.zero, bsum = V.zero
             for k in 0..<c {
-                a += prob[k] * prob[k] * h[k]
-                bsum += g[k] * prob[k]
+                let q = get(prob, k)
+                if wantHessian { a += q * q * get(h, k) }
+                bsum += get(g, k) * q
             }
             for k in 0..<c {
-                let q = prob[k]
-                p.grad?[base + k * s] = T(q * (g[k] - bsum))
-                p.hess?[base + k * s] = T(q * q * ((1 - 2 * q) * h[k] + a) + q * (1 - 2 * q) * (g[k] - bsum))
+                let q: V = get(prob, k), d: V = get(g, k) - bsum
+                var hk = V.zero
+                if wantHessian {
+                    let slope: V = 1 - 2 * q
+                    let curvature: V = slope * get(h, k) + a
+                    hk = q * q * curvature + q * slope * d
+                }
+                write(k, q * d, hk)
             }
         }
+        j += lanes
     }
 }
 
@@ -271,8 +412,10 @@ func overlapDenominator<T: LossScalar>(_ p: OverlapProblem<T>) -> Double {
 /// sorts the errors |t - p| in decreasing order (ties by pixel index, so the result is
 /// deterministic), takes the Lovász gradient of the Jaccard loss along the sorted targets, and
 /// writes ∂L/∂p = g·sign(p - t); the chain rule through the softmax (or sigmoid) follows
-/// per pixel with a zero Hessian in p. Memory, allocated before anything is written, per thread:
-/// 3·C·S + C doubles and 2·S pixel indices (the sort order and the merge sort's buffer).
+/// per pixel with a zero Hessian in p. The sort is a radix sort of the errors' bit patterns
+/// (``sortDecreasing(_:count:order:buffer:)``), which gives the same order as comparisons.
+/// Memory, allocated before anything is written, per thread: 3·C·S + C doubles and
+/// 4·S + 2048 words for the sort (keys, order and the radix sort's scratch).
 @inlinable
 public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
@@ -287,14 +430,17 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
         Parallel.threads(forBlocks: n), count: values, of: Double.self,
         for: "a sample's probabilities, targets and gradients for the Lovász loss, 3 × classes × pixels + classes doubles,")
     defer { releaseScratch(valueScratch) }
-    let orderScratch = try allocateScratch(scratchCount(2 * s, threads), of: Int.self,
-                                           for: "the Lovász sort order, 2 × pixels indices per thread,")
+    let sortWords = scratchCount(2, s, plus: radixSortScratch(s))
+    let orderScratch = try allocateScratch(scratchCount(sortWords, threads), of: UInt64.self,
+                                           for: "the Lovász sort, 4 × pixels + 2048 words per thread,")
     defer { releaseScratch(orderScratch) }
     nonisolated(unsafe) let perRun = (values: valueScratch, order: orderScratch)
     let total = Parallel.sum(blocks: n, threads: threads) { b, run in
         let sw = Double(p.sampleWeight?[b] ?? 1)
         let prob = perRun.values + run * values
-        let order = perRun.order + run * 2 * s, buffer = order + s
+        let keys = perRun.order + run * sortWords
+        let order = UnsafeMutableRawPointer(keys + s).bindMemory(to: Int.self, capacity: s)
+        let buffer = UnsafeMutableRawPointer(keys + 2 * s)
         let dp = prob + c * s, target = prob + 2 * c * s, pixel = prob + 3 * c * s
         for j in 0..<s {
             p.probabilities(b, j, softmax: softmax, pixel)
@@ -308,11 +454,8 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
             let w = k < first ? 0 : Double(p.classWeight?[k] ?? 1) / kept
             let pk = prob + k * s, tk = target + k * s, gk = dp + k * s
             @inline(__always) func error(_ i: Int) -> Double { Swift.abs(tk[i] - pk[i]) }
-            for i in 0..<s { order[i] = i }
-            mergeSort(order, count: s, buffer: buffer) { a, b in
-                let ea = error(a), eb = error(b)
-                return ea > eb || (ea == eb && a < b)
-            }
+            for i in 0..<s { keys[i] = error(i).bitPattern }
+            sortDecreasing(keys, count: s, order: order, buffer: buffer)
             var positives = 0.0
             for i in 0..<s { positives += tk[i] }
             var cumT = 0.0, cumF = 0.0, previous = 0.0, value = 0.0

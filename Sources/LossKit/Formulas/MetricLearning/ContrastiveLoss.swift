@@ -24,8 +24,10 @@ public struct ContrastiveLoss: EmbeddingLoss {
 
     @inlinable
     public func evaluate<T: LossScalar>(_ r: EmbeddingRows<T>, scale: Double) -> Double {
-        var d2 = 0.0
-        for k in 0..<r.dim { let u = Double(r.x0[k]) - Double(r.x1[k]); d2 += u * u }
+        let d2 = rowSum(r.dim) { k, lanes in
+            let u = wide(r.x0, k, lanes) - wide(r.x1, k, lanes)
+            return u * u
+        }
         let loss: Double, coef: Double
         if r.label == 1 {
             (loss, coef) = (d2, 2)
@@ -37,8 +39,8 @@ public struct ContrastiveLoss: EmbeddingLoss {
             (loss, coef) = (h * h, d == 0 ? 0 : -2 * h / d)
         }
         let s = coef * scale
-        r.write(r.grad0, s) { k in Double(r.x0[k]) - Double(r.x1[k]) }
-        r.write(r.grad1, -s) { k in Double(r.x0[k]) - Double(r.x1[k]) }
+        r.write(r.grad0, s) { k, lanes in wide(r.x0, k, lanes) - wide(r.x1, k, lanes) }
+        r.write(r.grad1, -s) { k, lanes in wide(r.x0, k, lanes) - wide(r.x1, k, lanes) }
         return loss
     }
 }

@@ -44,8 +44,8 @@ public struct CosineEmbeddingLoss: EmbeddingLoss {
             coef = clampMinSlope(cos - margin)
         }
         let s = coef * scale
-        r.write(r.grad0, s) { k in Double(r.x1[k]) / d - cos * Double(r.x0[k]) / a }
-        r.write(r.grad1, s) { k in Double(r.x0[k]) / d - cos * Double(r.x1[k]) / b }
+        r.write(r.grad0, s) { k, lanes in wide(r.x1, k, lanes) / d - cos * wide(r.x0, k, lanes) / a }
+        r.write(r.grad1, s) { k, lanes in wide(r.x0, k, lanes) / d - cos * wide(r.x1, k, lanes) / b }
         return loss
     }
 }

@@ -39,30 +39,45 @@ public struct TripletMarginLoss: EmbeddingLoss {
     }
 
     /// ‖u - v + ε‖_p.
+    /// r = u - v + eps on values [k, k + lanes) of the rows; 0 in padding lanes.
+    @inlinable @inline(__always)
+    func difference<T: LossScalar>(_ u: UnsafePointer<T>, _ v: UnsafePointer<T>, _ k: Int, _ lanes: Int) -> RowVector {
+        let r = wide(u, k, lanes) - wide(v, k, lanes) + eps
+        return lanes == RowVector.scalarCount ? r : r.replacing(with: 0, where: laneMask(RowVector.self, lanes))
+    }
+
     @inlinable
     func distance<T: LossScalar>(_ u: UnsafePointer<T>, _ v: UnsafePointer<T>, _ dim: Int) -> Double {
-        var s = 0.0
         if p == 2 {
-            for k in 0..<dim { let r = Double(u[k]) - Double(v[k]) + eps; s += r * r }
-            return s.squareRoot()
+            return rowSum(dim) { k, lanes in
+                let r = difference(u, v, k, lanes)
+                return r * r
+            }.squareRoot()
         }
-        if p == 1 {
-            for k in 0..<dim { s += Swift.abs(Double(u[k]) - Double(v[k]) + eps) }
-            return s
+        if p == 1 { return rowSum(dim) { k, lanes in abs(difference(u, v, k, lanes)) } }
+        let s = rowSum(dim) { k, lanes in
+            let r = difference(u, v, k, lanes)
+            var power = RowVector()
+            for l in 0..<lanes { power[l] = pow(Swift.abs(r[l]), p) }
+            return power
         }
-        for k in 0..<dim { s += pow(Swift.abs(Double(u[k]) - Double(v[k]) + eps), p) }
         return pow(s, 1 / p)
     }
 
-    /// ∂‖r‖_p/∂r_k for r = u - v + ε, with d = ‖r‖_p.
+    /// ∂d(u, v)/∂u on values [k, k + lanes): sign(r) |r|^(p-1) / d^(p-1), 0 where d = 0.
     @inlinable @inline(__always)
-    func slope<T: LossScalar>(_ u: UnsafePointer<T>, _ v: UnsafePointer<T>, _ k: Int, _ d: Double) -> Double {
-        let r = Double(u[k]) - Double(v[k]) + eps
-        if d == 0 { return 0 }
+    func slope<T: LossScalar>(_ u: UnsafePointer<T>, _ v: UnsafePointer<T>, _ k: Int, _ lanes: Int,
+                              _ d: Double) -> RowVector {
+        if d == 0 { return RowVector() }
+        let r = difference(u, v, k, lanes)
         if p == 2 { return r / d }
-        let sign: Double = r > 0 ? 1 : (r < 0 ? -1 : 0)
-        if p == 1 { return sign }
-        return sign * pow(Swift.abs(r) / d, p - 1)
+        if p == 1 { return sign(r) }
+        var out = RowVector()
+        for l in 0..<lanes {
+            let x = r[l]
+            out[l] = (x > 0 ? 1 : (x < 0 ? -1 : 0)) * pow(Swift.abs(x) / d, p - 1)
+        }
+        return out
     }
 
     @inlinable
@@ -79,13 +94,13 @@ public struct TripletMarginLoss: EmbeddingLoss {
         let loss = hinge(u)
         let s = scale * clampMinSlope(u)
         if swapped {
-            r.write(r.grad0, s) { k in slope(a, pos, k, dap) }
-            r.write(r.grad1, s) { k in -slope(a, pos, k, dap) - slope(pos, neg, k, dan) }
-            r.write(r.grad2, s) { k in slope(pos, neg, k, dan) }
+            r.write(r.grad0, s) { k, n in slope(a, pos, k, n, dap) }
+            r.write(r.grad1, s) { k, n in -slope(a, pos, k, n, dap) - slope(pos, neg, k, n, dan) }
+            r.write(r.grad2, s) { k, n in slope(pos, neg, k, n, dan) }
         } else {
-            r.write(r.grad0, s) { k in slope(a, pos, k, dap) - slope(a, neg, k, dan) }
-            r.write(r.grad1, s) { k in -slope(a, pos, k, dap) }
-            r.write(r.grad2, s) { k in slope(a, neg, k, dan) }
+            r.write(r.grad0, s) { k, n in slope(a, pos, k, n, dap) - slope(a, neg, k, n, dan) }
+            r.write(r.grad1, s) { k, n in -slope(a, pos, k, n, dap) }
+            r.write(r.grad2, s) { k, n in slope(a, neg, k, n, dan) }
         }
         return loss
     }
