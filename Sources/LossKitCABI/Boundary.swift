@@ -15,6 +15,12 @@ func guarded(_ body: () throws(LossKitError) -> Void) -> Int32 {
     }
 }
 
+/// Stores a computed loss where the caller asked for it (`out` may be NULL). A function call,
+/// not `out?.pointee = evaluate(...)`: optional chaining skips its right-hand side when `out`
+/// is nil, which would skip the whole computation and leave every other output unwritten.
+@inline(__always)
+func deliver(_ loss: Double, to out: UnsafeMutablePointer<Double>?) { out?.pointee = loss }
+
 /// A C `size_t` length as an `Int`, refusing values no array can have.
 func length(_ n: UInt, _ name: String, elementSize: Int = 8) throws(LossKitError) -> Int {
     guard n <= UInt(Int.max / elementSize) else {

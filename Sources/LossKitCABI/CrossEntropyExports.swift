@@ -45,5 +45,5 @@ private func run<T: LossScalar>(
         ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
     try problem.validate()
-    lossOut?.pointee = T.evaluate(problem)
+    deliver(T.evaluate(problem), to: lossOut)
 }

@@ -79,12 +79,12 @@ public func lk_elementwise_param_grad(
             let p = try problem(spec, Float.self, count, input, target, weight, weightCount,
                                 weighting, column, columnCount, reduction, outputs)
             let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.evaluate(parameters: values, p)
-            lossOut?.pointee = result
+            deliver(result, to: lossOut)
         case 1:
             let p = try problem(spec, Double.self, count, input, target, weight, weightCount,
                                 weighting, column, columnCount, reduction, outputs)
             let result = differentiating ? differentiable!.runDifferentiatingParameters(values, p) : type.evaluate(parameters: values, p)
-            lossOut?.pointee = result
+            deliver(result, to: lossOut)
         default:
             throw LossKitError(.unsupportedDType, "dtype must be LK_FLOAT32 (0) or LK_FLOAT64 (1), got \(dtype)")
         }

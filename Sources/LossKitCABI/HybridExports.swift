@@ -102,5 +102,5 @@ private func runHybrid<T: LossScalar>(
                 "losses: reduction 'none' writes \(expected) values per part, got n_losses = \(nLosses)")
         }
     }
-    lossOut?.pointee = try evaluate(terms, problem, parts: partsOut)
+    deliver(try evaluate(terms, problem, parts: partsOut), to: lossOut)
 }

@@ -50,5 +50,5 @@ private func runOverlap<T: LossScalar, L: OverlapLoss>(
         classWeight: typed(classWeight, T.self), sampleWeight: typed(sampleWeight, T.self),
         reduction: reduction, losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
     try problem.validate(loss)
-    lossOut?.pointee = try T.evaluate(L.self, parameters: values, problem)
+    deliver(try T.evaluate(L.self, parameters: values, problem), to: lossOut)
 }

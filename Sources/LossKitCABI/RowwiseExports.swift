@@ -71,5 +71,5 @@ private func runRowwise<T: LossScalar>(
         ignoreIndex: ignoreIndex, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self), hess: typed(hess, T.self))
     try problem.validate(loss, parameters: parameters)
-    lossOut?.pointee = T.evaluate(loss, parameters: parameters, problem)
+    deliver(T.evaluate(loss, parameters: parameters, problem), to: lossOut)
 }

@@ -59,7 +59,7 @@ private func runEmbedding<L: EmbeddingLoss, T: LossScalar>(
         losses: typed(losses, T.self), grad0: typed(g0, T.self), grad1: typed(g1, T.self),
         grad2: typed(g2, T.self))
     try problem.validate(for: L.self)
-    lossOut?.pointee = T.evaluate(L.self, parameters: values, swap: swap, problem)
+    deliver(T.evaluate(L.self, parameters: values, swap: swap, problem), to: lossOut)
 }
 
 @c
@@ -97,7 +97,7 @@ private func runNTXent<T: LossScalar>(
         temperature: temperature, reduction: reduction,
         losses: typed(losses, T.self), grad: typed(grad, T.self))
     try problem.validate()
-    lossOut?.pointee = try T.evaluate(problem)
+    deliver(try T.evaluate(problem), to: lossOut)
 }
 
 @c
@@ -149,5 +149,5 @@ private func runCTC<T: LossScalar>(
         blank: blank, zeroInfinity: zeroInfinity, sampleWeight: typed(sampleWeight, T.self),
         reduction: reduction, losses: typed(losses, T.self), grad: typed(grad, T.self))
     try problem.validate()
-    lossOut?.pointee = try T.evaluate(problem)
+    deliver(try T.evaluate(problem), to: lossOut)
 }

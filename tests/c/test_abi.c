@@ -774,6 +774,61 @@ static void test_param_grad_with_fewer_params(void) {
     free(param_grad);
 }
 
+/* loss_out is optional in every driver: without it the outputs must still be written, the same
+ * as with it (reduction none: the losses; every reduction: the gradient). Each driver runs
+ * twice on the same small problem, outputs prefilled with a sentinel. */
+#define N_OUT 18 /* the largest output below: CTC's 3 frames x 2 sequences x 3 classes */
+static int same_outputs(const double *a, const double *b, int n) {
+    for (int i = 0; i < n; i++)
+        if (a[i] != b[i] || a[i] == SENTINEL) return 0;
+    return 1;
+}
+
+static void fill(double *a, int n) { for (int i = 0; i < n; i++) a[i] = SENTINEL; }
+
+static void test_every_driver_computes_without_loss_out(void) {
+    int32_t focal, triplet, dice;
+    if (lk_loss_id("softmax_focal_loss", &focal) != LK_OK || lk_loss_id("triplet_margin_loss", &triplet) != LK_OK ||
+        lk_loss_id("dice_loss", &dice) != LK_OK) {
+        check(0, "lk_loss_id finds softmax_focal_loss, triplet_margin_loss and dice_loss");
+        return;
+    }
+    /* 2 rows of 3 classes (also 2 sequences of 3 frames, 2 images of 3 classes x 1 pixel,
+     * 2 embeddings of 3 values). */
+    double z[6] = {0.5, -1, 2, 1, 0.25, -0.5}, lp[18], e2[6] = {1, 0, 0.5, -1, 2, 0}, e3[6] = {0, 1, 1, 2, -1, 0.5};
+    for (int i = 0; i < 18; i++) lp[i] = -1.0986 - 0.01 * (i % 3);
+    int64_t y[2] = {2, 0}, labels[2] = {0, 0}, targets[2] = {1, 2}, lengths[2] = {3, 3}, target_lengths[2] = {1, 1};
+    double gamma = 2, margin[3] = {1, 2, 1e-6}, dice_params[3] = {1, 1, 0}, losses[2][N_OUT], grad[2][N_OUT], loss = 0;
+    const char *names[] = {"lk_cross_entropy", "lk_rowwise", "lk_hybrid", "lk_embedding", "lk_ntxent", "lk_ctc",
+                           "lk_overlap"};
+    for (int driver = 0; driver < 7; driver++)
+        for (lk_reduction r = LK_REDUCTION_NONE; r <= LK_REDUCTION_SUM; r++) {
+            lk_status status[2];
+            for (int with = 0; with < 2; with++) {
+                double *out = with ? &loss : NULL, *l = losses[with], *g = grad[with];
+                void *lo = r == LK_REDUCTION_NONE ? l : NULL;
+                fill(l, N_OUT);
+                fill(g, N_OUT);
+                size_t n_params[1] = {1};
+                double weight[1] = {1};
+                switch (driver) {
+                case 0: status[with] = lk_cross_entropy(LK_FLOAT64, 2, 3, z, y, NULL, NULL, NULL, -100, 0, r, out, lo, g, NULL); break;
+                case 1: status[with] = lk_rowwise(focal, &gamma, 1, LK_FLOAT64, 2, 3, z, y, 2, NULL, NULL, NULL, -100, r, out, lo, lo ? 2 : 0, g, NULL); break;
+                case 2: status[with] = lk_hybrid(1, &focal, weight, &gamma, n_params, LK_FLOAT64, 2, 3, z, y, 2, NULL, NULL, -100, r, out, NULL, lo, lo ? 2 : 0, NULL, g, NULL); break;
+                case 3: status[with] = lk_embedding(triplet, margin, 3, 0, LK_FLOAT64, 2, 3, z, e2, e3, NULL, NULL, r, out, lo, g, NULL, NULL); break;
+                case 4: status[with] = lk_ntxent(LK_FLOAT64, 2, 3, z, labels, 0.5, r, out, lo, g); break;
+                case 5: status[with] = lk_ctc(LK_FLOAT64, 3, 2, 3, lp, targets, 2, 1, lengths, target_lengths, 0, 0, NULL, r, out, lo, g); break;
+                default: status[with] = lk_overlap(dice, dice_params, 3, LK_FLOAT64, 2, 3, 1, z, y, NULL, NULL, NULL, r, out, lo, g, NULL); break;
+                }
+            }
+            int n_grad = driver == 5 ? 18 : 6;
+            check(status[0] == LK_OK && status[1] == LK_OK && same_outputs(grad[0], grad[1], n_grad) &&
+                      (r != LK_REDUCTION_NONE || same_outputs(losses[0], losses[1], 2)),
+                  "%s reduction=%s with loss_out NULL writes the same outputs as with it (%s, %s)", names[driver],
+                  reduction_name(r), lk_status_name(status[0]), lk_status_name(status[1]));
+        }
+}
+
 int main(void) {
     test_version();
     test_status_names();
@@ -789,6 +844,7 @@ int main(void) {
     test_param_grad_with_fewer_params();
     test_long_error_message();
     test_thread_local_errors();
+    test_every_driver_computes_without_loss_out();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -40,8 +40,8 @@ A peer that is not installed is reported as missing.
 (or of one family) at a size typical for it, against PyTorch's autograd (every loss), JAX `jit`
 (optax's losses and the elementwise formulas) and scikit-learn's fused `sklearn._loss` (the
 losses it has), checked and timed the same way (no memory floor there). `--boosters` runs
-`losskit.cli.bench_boosters`: the XGBoost and LightGBM objectives per call and per boosting
-round against numpy objectives.
+`losskit.cli.bench_boosters`: the XGBoost and LightGBM objectives per call against numpy
+objectives (`benchmarks/boosting_objective.py` measures their share of a training run).
 """
 from __future__ import annotations
 

@@ -147,8 +147,7 @@ DESCRIPTIONS = {
                 "vectorised formulas (single-threaded), torch = torch.nn.functional + backward(), "
                 "jax = jit(value_and_grad), compile excluded",
     "boosters": "booster objectives (gradient and Hessian per sample from the booster's margins): LossKit's "
-                "losskit.xgboost / losskit.lightgbm objective against a hand-written numpy objective; "
-                "'round' = one XGBoost boosting round (Booster.update) with that objective",
+                "losskit.xgboost / losskit.lightgbm objective against a hand-written numpy objective",
 }
 
 
