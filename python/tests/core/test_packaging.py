@@ -21,8 +21,10 @@ from losskit._internal import _native
 PACKAGE = Path(losskit.__file__).parent
 ROOT = Path(__file__).resolve().parents[3]
 SHIM = next(PACKAGE.glob("_internal/_native*.so"))
+# The CPython shim, and the JAX FFI handlers when the build saw jaxlib.
+EXTENSIONS = [SHIM, *PACKAGE.glob("_internal/_jax_ffi*.so")]
 SWIFT_LIBRARIES = [PACKAGE / "liblosskit.so", *PACKAGE.glob("glibc-hwcaps/*/liblosskit.so")]
-LIBRARIES = [*SWIFT_LIBRARIES, SHIM]
+LIBRARIES = [*SWIFT_LIBRARIES, *EXTENSIONS]
 
 
 def readelf(*args: str) -> str:
@@ -57,10 +59,11 @@ def test_the_loaded_build_is_the_expected_one():
     assert info["version"] == losskit.__version__
 
 
-def test_the_shim_names_libc_and_finds_the_library_only_beside_itself():
+@pytest.mark.parametrize("extension", EXTENSIONS, ids=lambda p: p.name)
+def test_the_extensions_name_libc_and_find_the_library_only_beside_themselves(extension):
     """auditwheel refuses to judge a module that does not list its libc; a RUNPATH naming a
     folder of the build machine would make the wheel depend on that machine."""
-    dynamic = readelf("-d", str(SHIM))
+    dynamic = readelf("-d", str(extension))
     assert "[libc.so.6]" in dynamic and "[liblosskit.so]" in dynamic
     assert re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic) == ["$ORIGIN/.."]
 
