@@ -10,7 +10,6 @@ checks that the adapter's layouts, options, reductions and cotangent handling ar
 from __future__ import annotations
 
 import inspect
-import math
 import subprocess
 import sys
 from dataclasses import dataclass, field

@@ -23,7 +23,9 @@ PACKAGE = Path(losskit.__file__).parent
 ROOT = Path(__file__).resolve().parents[3]
 SHIM = next(PACKAGE.glob("_internal/_native*.so"))
 LIBRARY = PACKAGE / "liblosskit.so"
-LIBRARIES = [LIBRARY, SHIM]
+# The CPython shim, and the JAX FFI handlers when the build saw jaxlib.
+EXTENSIONS = [SHIM, *PACKAGE.glob("_internal/_jax_ffi*.so")]
+LIBRARIES = [LIBRARY, *EXTENSIONS]
 
 
 def readelf(*args: str) -> str:
@@ -88,10 +90,11 @@ def test_each_copy_in_the_library_runs_and_agrees_with_the_best(isa):
     np.testing.assert_allclose(values, best, rtol=1e-14)
 
 
-def test_the_shim_names_libc_and_finds_the_library_only_beside_itself():
+@pytest.mark.parametrize("extension", EXTENSIONS, ids=lambda p: p.name)
+def test_the_extensions_name_libc_and_find_the_library_only_beside_themselves(extension):
     """auditwheel refuses to judge a module that does not list its libc; a RUNPATH naming a
     folder of the build machine would make the wheel depend on that machine."""
-    dynamic = readelf("-d", str(SHIM))
+    dynamic = readelf("-d", str(extension))
     assert "[libc.so.6]" in dynamic and "[liblosskit.so]" in dynamic
     assert re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic) == ["$ORIGIN/.."]
 

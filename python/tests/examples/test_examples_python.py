@@ -64,3 +64,12 @@ def test_torch_training_example():
     ours, theirs = (float(v) for v in re.search(r"final loss: losskit (\S+), pytorch (\S+)", out).groups())
     assert abs(ours - theirs) <= 1e-9 * max(abs(theirs), 1.0)
     assert float(re.search(r"largest weight difference after training: (\S+)", out).group(1)) < 1e-9
+
+
+def test_jax_training_example():
+    pytest.importorskip("optax")
+    out = run("jax_training.py")
+    ours, theirs = (float(v) for v in re.search(r"final loss: losskit (\S+), optax (\S+)", out).groups())
+    assert abs(ours - theirs) <= 1e-9 * max(abs(theirs), 1.0)
+    assert float(re.search(r"largest weight difference after training: (\S+)", out).group(1)) < 1e-9
+    assert float(re.search(r"training accuracy: (\S+)", out).group(1)) > 0.9
