@@ -178,6 +178,20 @@ static const int64_t *indices(const XLA_FFI_Api *api, const XLA_FFI_Buffer *b, i
     return *owned;
 }
 
+/* A target given either as floats like the input (probabilities, one-hot, values) or as class
+ * indices; sets exactly one of *values and *index (widened into *owned, which the caller frees).
+ * Returns NULL, or the error for indices of a wrong type or an allocation that failed. */
+static XLA_FFI_Error *class_target(const XLA_FFI_Api *api, XLA_FFI_Buffer *target, const void **values,
+                                   const int64_t **index, int64_t **owned) {
+    XLA_FFI_Error *error = NULL;
+    *values = NULL;
+    *index = NULL;
+    *owned = NULL;
+    if (float_type(target) >= 0) *values = target->data;
+    else *index = indices(api, target, owned, &error, "target");
+    return error;
+}
+
 /* Refuses operands of another element type than the input's: float arguments (targets,
  * weights) and every result must have it; the driver reads and writes them as that type. */
 static XLA_FFI_Error *check_types(XLA_FFI_CallFrame *frame, const XLA_FFI_Buffer *input) {
@@ -244,9 +258,7 @@ static XLA_FFI_Error *check_sizes(XLA_FFI_CallFrame *frame, const size_t *want, 
     if (type_error != NULL) return type_error;                                             \
     lk_reduction reduction = (lk_reduction)int_attr(frame, "reduction", LK_REDUCTION_MEAN); \
     XLA_FFI_Buffer *loss_buffer = ret(frame, 0);                                           \
-    /* Always a loss_out: every driver but lk_elementwise skips the computation when it is  \
-     * NULL (the Swift exports assign through an optional pointer, which does not evaluate \
-     * the right-hand side when it is nil), although the header allows NULL. */           \
+    /* The reduced loss, which END stores in the loss result. */                           \
     double loss_value = 0.0;                                                               \
     double *loss_out = &loss_value;                                                        \
     void *losses = reduction == LK_REDUCTION_NONE ? loss_buffer->data : NULL;
@@ -305,12 +317,11 @@ static XLA_FFI_Error *cross_entropy(XLA_FFI_CallFrame *frame) {
     const size_t want[4] = {rows * classes, float_type(target) >= 0 ? rows * classes : rows, classes, rows};
     static const int grad_of[1] = {0};
     CHECK_SIZES(want, 0x3, rows, grad_of);
-    int64_t *owned = NULL;
-    XLA_FFI_Error *error = NULL;
-    const int64_t *index = NULL;
-    const void *prob = NULL;
-    if (float_type(target) >= 0) prob = target->data;
-    else if ((index = indices(api, target, &owned, &error, "target")) == NULL) return error;
+    int64_t *owned;
+    const int64_t *index;
+    const void *prob;
+    XLA_FFI_Error *error = class_target(api, target, &prob, &index, &owned);
+    if (error != NULL) return error;
     lk_status status = lk_cross_entropy(
         dtype, dim(input_buffer, 0), dim(input_buffer, 1), input_buffer->data, index, prob,
         optional(frame, 2), optional(frame, 3), int_attr(frame, "ignore_index", -100),
@@ -333,12 +344,11 @@ static XLA_FFI_Error *rowwise(XLA_FFI_CallFrame *frame) {
     const double *params = reals_attr(frame, "params", &n_params);
     XLA_FFI_Buffer *target = arg(frame, 1);
     int64_t *owned = NULL;
-    XLA_FFI_Error *error = NULL;
     const int64_t *index = NULL;
     const void *values = NULL;
     if (given(frame, 1)) {
-        if (float_type(target) >= 0) values = target->data;
-        else if ((index = indices(api, target, &owned, &error, "target")) == NULL) return error;
+        XLA_FFI_Error *error = class_target(api, target, &values, &index, &owned);
+        if (error != NULL) return error;
     }
     lk_status status = lk_rowwise(
         (int32_t)int_attr(frame, "loss", -1), params, n_params, dtype, dim(input_buffer, 0),
@@ -380,13 +390,11 @@ static XLA_FFI_Error *overlap(XLA_FFI_CallFrame *frame) {
     CHECK_SIZES(want, 0x3, batch, grad_of);
     size_t n_params;
     const double *params = reals_attr(frame, "params", &n_params);
-    XLA_FFI_Buffer *target = arg(frame, 1);
-    int64_t *owned = NULL;
-    XLA_FFI_Error *error = NULL;
-    const int64_t *index = NULL;
-    const void *values = NULL;
-    if (float_type(target) >= 0) values = target->data;
-    else if ((index = indices(api, target, &owned, &error, "target")) == NULL) return error;
+    int64_t *owned;
+    const int64_t *index;
+    const void *values;
+    XLA_FFI_Error *error = class_target(api, arg(frame, 1), &values, &index, &owned);
+    if (error != NULL) return error;
     lk_status status = lk_overlap(
         (int32_t)int_attr(frame, "loss", -1), params, n_params, dtype, dim(input_buffer, 0),
         dim(input_buffer, 1), dim(input_buffer, 2), input_buffer->data, index, values, optional(frame, 2),
