@@ -41,8 +41,25 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(20240611)
 
 
-def assert_close(actual: Any, expected: Any, dtype: Any, rtol: float | None = None) -> None:
-    """`actual` equals `expected` to the dtype's relative tolerance, elementwise and relative
+def sample(domain: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Random values inside a catalogue domain, away from its edges."""
+    if domain == "real":
+        return rng.normal(size=shape)
+    if domain in ("positive", "non_negative"):
+        return rng.uniform(0.5, 2.0, shape)
+    if domain == "unit_interval":
+        return rng.uniform(0.1, 0.9, shape)
+    if domain == "zero_one":
+        return rng.integers(0, 2, shape).astype(float)
+    if domain == "signs":
+        return rng.choice([-1.0, 1.0], shape)
+    if domain == "above_minus_one":
+        return rng.uniform(-0.5, 2.0, shape)
+    raise AssertionError(f"add domain {domain!r} to sample()")
+
+
+def assert_close(actual: Any, expected: Any, dtype: Any = None, rtol: float | None = None) -> None:
+    """`actual` equals `expected` to the dtype's relative tolerance (or `rtol`), elementwise and relative
     to the largest expected magnitude (so entries that should be ~0 are held to the array's
     scale, not to an absolute epsilon). NaNs must sit in the same places."""
     rtol = RTOL[np.dtype(dtype)] if rtol is None else rtol

@@ -24,44 +24,17 @@ import jax.numpy as jnp  # noqa: E402
 
 import losskit as lk  # noqa: E402
 import losskit.jax as lj  # noqa: E402
+from conftest import RTOL, assert_close, sample  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
 ENTRIES = {e["name"]: e for e in lk.catalogue()}
 REDUCTIONS = ["mean", "sum", "none"]
 DTYPES = [np.float32, np.float64]
-# The same kernel runs behind both paths; float32 results differ from the numpy API's only where
-# a reduced float64 loss is rounded to float32, or XLA's layout ops reorder nothing (exact).
-RTOL = {np.dtype(np.float32): 2e-6, np.dtype(np.float64): 1e-13}
+# Against the numpy API, conftest's RTOL: the same kernel runs behind both paths; float32 results
+# differ only where a reduced float64 loss is rounded to float32 (XLA's layout ops are exact).
 # optax computes its losses with jnp formulas: float32 agrees to a few ulps of the larger terms.
 OPTAX_RTOL = {np.dtype(np.float32): 2e-5, np.dtype(np.float64): 1e-11}
-
-
-def assert_close(actual: Any, expected: Any, rtol: float) -> None:
-    """Equal to `rtol` relative to the largest expected magnitude; NaNs in the same places."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != expected {expected.shape}"
-    finite = expected[np.isfinite(expected)]
-    scale = float(np.max(np.abs(finite))) if finite.size else 1.0
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * max(scale, 1e-300))
-
-
-def sample(domain: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Random values inside a catalogue domain, away from its edges."""
-    if domain == "real":
-        return rng.normal(size=shape)
-    if domain in ("positive", "non_negative"):
-        return rng.uniform(0.5, 2.0, shape)
-    if domain == "unit_interval":
-        return rng.uniform(0.1, 0.9, shape)
-    if domain == "zero_one":
-        return rng.integers(0, 2, shape).astype(float)
-    if domain == "signs":
-        return rng.choice([-1.0, 1.0], shape)
-    if domain == "above_minus_one":
-        return rng.uniform(-0.5, 2.0, shape)
-    raise AssertionError(f"add domain {domain!r} to sample()")
 
 
 @dataclass
@@ -173,11 +146,11 @@ def test_values_and_gradients_equal_the_numpy_api(name, reduction, dtype):
     expected, expected_grads = numpy_loss_and_grads(name, c, reduction=reduction)
     value = jax.jit(f)(*leaves)
     assert value.dtype == dtype
-    assert_close(value, expected, RTOL[np.dtype(dtype)])
+    assert_close(value, expected, rtol=RTOL[np.dtype(dtype)])
     argnums = tuple(range(len(leaves)))
     if reduction != "none":
         loss, grads = jax.jit(jax.value_and_grad(f, argnums=argnums))(*leaves)
-        assert_close(loss, expected, RTOL[np.dtype(dtype)])
+        assert_close(loss, expected, rtol=RTOL[np.dtype(dtype)])
     elif c.weight_per_loss is None:
         if name == "ntxent_loss":  # per-anchor losses share every embedding: not differentiable
             with pytest.raises(NotImplementedError, match="reduction='sum'"):
@@ -197,7 +170,7 @@ def test_values_and_gradients_equal_the_numpy_api(name, reduction, dtype):
                                                  sample_weight=c.weight_per_loss(cotangent))
     for g, e in zip(grads, expected_grads):
         assert g.dtype == dtype
-        assert_close(g, e, RTOL[np.dtype(dtype)])
+        assert_close(g, e, rtol=RTOL[np.dtype(dtype)])
 
 
 @pytest.mark.parametrize("name", ["mse_loss", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
@@ -220,18 +193,18 @@ def test_vmap_gives_each_slice_its_own_loss_and_gradient(name):
     values, grads = jax.jit(jax.vmap(jax.value_and_grad(one, argnums=tuple(range(len(names))))))(*leaves, *arrays)
     for k, s in enumerate(slices):
         expected, expected_grads = numpy_loss_and_grads(name, s)
-        assert_close(values[k], expected, 1e-13)
+        assert_close(values[k], expected, rtol=1e-13)
         for g, e in zip(grads, expected_grads):
-            assert_close(g[k], e, 1e-13)
+            assert_close(g[k], e, rtol=1e-13)
 
 
 def test_nested_vmap_and_an_unbatched_target():
     x = np.random.default_rng(8).normal(size=(3, 4, 5))
     y = Y[0]
     values = jax.jit(jax.vmap(jax.vmap(lambda a: lj.huber_loss(a, y, delta=0.5))))(x)
-    assert_close(values, [[lk.huber_loss(x[i, j], y, delta=0.5) for j in range(4)] for i in range(3)], 1e-15)
+    assert_close(values, [[lk.huber_loss(x[i, j], y, delta=0.5) for j in range(4)] for i in range(3)], rtol=1e-15)
     grads = jax.vmap(jax.grad(lj.mse_loss), in_axes=(0, None))(x[0], y)
-    assert_close(grads, np.stack([lk.mse_loss(x[0, j], y, grad=True)[1] for j in range(4)]), 1e-15)
+    assert_close(grads, np.stack([lk.mse_loss(x[0, j], y, grad=True)[1] for j in range(4)]), rtol=1e-15)
 
 
 @pytest.mark.parametrize("index_dtype", [jnp.int32, jnp.int64, jnp.uint8], ids=["int32", "int64", "uint8"])
@@ -240,8 +213,8 @@ def test_integer_targets_of_any_width(index_dtype):
     logits, labels = X[:, :4], np.array([0, 3, 1, 2, 2, 0, 1, 3])
     expected, expected_g = lk.cross_entropy(logits, labels, grad=True)
     loss, g = jax.value_and_grad(lj.cross_entropy)(jnp.asarray(logits), jnp.asarray(labels, index_dtype))
-    assert_close(loss, expected, 1e-15)
-    assert_close(g, expected_g, 1e-15)
+    assert_close(loss, expected, rtol=1e-15)
+    assert_close(g, expected_g, rtol=1e-15)
 
 
 @pytest.mark.parametrize("results, operands, message", [
@@ -331,7 +304,7 @@ def test_values_and_gradients_equal_optax(ours, theirs, dtype):
     rtol = OPTAX_RTOL[np.dtype(dtype)]
     value, expected = jax.jit(ours)(x), jax.jit(theirs)(x)
     assert value.dtype == dtype
-    assert_close(value, expected, rtol)
+    assert_close(value, expected, rtol=rtol)
     cotangent = jnp.asarray(np.random.default_rng(3).uniform(0.5, 1.5, np.shape(expected)), dtype=dtype)
 
     def weighted(f):
@@ -339,8 +312,8 @@ def test_values_and_gradients_equal_optax(ours, theirs, dtype):
 
     (v, g), (ve, ge) = jax.jit(jax.value_and_grad(weighted(ours)))(x), jax.value_and_grad(weighted(theirs))(x)
     assert g.dtype == dtype
-    assert_close(v, ve, rtol)
-    assert_close(g, ge, rtol)
+    assert_close(v, ve, rtol=rtol)
+    assert_close(g, ge, rtol=rtol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -362,10 +335,9 @@ def test_ctc_equals_optax_through_log_softmax(dtype):
         return optax.losses.ctc_loss(z, logit_paddings, labels, label_paddings)
 
     rtol = OPTAX_RTOL[np.dtype(dtype)] * 10
-    assert_close(jax.jit(ours)(logits), theirs(logits), rtol)
+    assert_close(jax.jit(ours)(logits), theirs(logits), rtol=rtol)
     w = jnp.asarray([0.5, 1.0, 2.0], dtype=dtype)
-    assert_close(jax.grad(lambda z: (ours(z) * w).sum())(logits), jax.grad(lambda z: (theirs(z) * w).sum())(logits),
-                 rtol)
+    assert_close(jax.grad(lambda z: (ours(z) * w).sum())(logits), jax.grad(lambda z: (theirs(z) * w).sum())(logits), rtol=rtol)
 
 
 # --- training with optax -------------------------------------------------------------------
@@ -390,7 +362,7 @@ def train(loss_of_outputs, params, features, targets, model, optimizer, steps=50
 def assert_same_trajectory(a, b, rtol):
     for pa, pb in zip(a, b):
         for la, lb in zip(jax.tree_util.tree_leaves(pa), jax.tree_util.tree_leaves(pb)):
-            assert_close(la, lb, rtol)
+            assert_close(la, lb, rtol=rtol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -439,8 +411,8 @@ def test_half_precision_is_computed_in_float32_and_returned_in_its_dtype(half):
     assert loss.dtype == g.dtype == half
     x32, y32 = np.asarray(x, np.float32), np.asarray(jnp.asarray(Y, dtype=half), np.float32)
     expected, expected_g = lk.mse_loss(x32, y32, grad=True)
-    assert_close(loss, expected, 1e-2)
-    assert_close(g, expected_g, 1e-2)
+    assert_close(loss, expected, rtol=1e-2)
+    assert_close(g, expected_g, rtol=1e-2)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -484,8 +456,8 @@ def test_sample_weight_and_weight_follow_the_numpy_api():
         target = LABELS01[:, :3] if name.startswith("binary") else y
         expected, expected_g = getattr(lk, name)(x, target, **options, grad=True)
         loss, g = jax.value_and_grad(lambda x: getattr(lj, name)(x, target, **options))(jnp.asarray(x))
-        assert_close(loss, expected, 1e-13)
-        assert_close(g, expected_g, 1e-13)
+        assert_close(loss, expected, rtol=1e-13)
+        assert_close(g, expected_g, rtol=1e-13)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -507,9 +479,9 @@ def test_gaussian_nll_var_gradient_equals_pytorchs(var_shape, reduction):
                 * torch.as_tensor(cotangent)).sum()
     expected.backward()
     assert gv.shape == var_shape
-    assert_close(loss, expected.detach().numpy(), 1e-13)
-    assert_close(gx, tx.grad.numpy(), 1e-13)
-    assert_close(gv, tv.grad.numpy(), 1e-13)
+    assert_close(loss, expected.detach().numpy(), rtol=1e-13)
+    assert_close(gx, tx.grad.numpy(), rtol=1e-13)
+    assert_close(gv, tv.grad.numpy(), rtol=1e-13)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -525,7 +497,7 @@ def test_target_gradients_equal_optax(ours, theirs, dtype):
     expected = jax.grad(lambda x, y: (theirs(x, y) * c).sum(), argnums=(0, 1))(x, y)
     for a, e in zip(g, expected):
         assert a.dtype == dtype
-        assert_close(a, e, OPTAX_RTOL[np.dtype(dtype)])
+        assert_close(a, e, rtol=OPTAX_RTOL[np.dtype(dtype)])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

@@ -19,27 +19,11 @@ F = torch.nn.functional
 
 import losskit as lk  # noqa: E402
 import losskit.torch as lt  # noqa: E402
+from conftest import sample  # noqa: E402
 
 REDUCTIONS = ["mean", "sum", "none"]
 ELEMENTWISE = [e["name"] for e in lk.catalogue() if e["kind"] == "elementwise"]
 IN_TORCH = [e["name"] for e in lk.catalogue() if hasattr(F, e["name"])]
-
-
-def sample(domain: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    """Random values inside a catalogue domain, away from its edges."""
-    if domain == "real":
-        return rng.normal(size=shape)
-    if domain in ("positive", "non_negative"):
-        return rng.uniform(0.5, 2.0, shape)
-    if domain == "unit_interval":
-        return rng.uniform(0.1, 0.9, shape)
-    if domain == "zero_one":
-        return rng.integers(0, 2, shape).astype(float)
-    if domain == "signs":
-        return rng.choice([-1.0, 1.0], shape)
-    if domain == "above_minus_one":
-        return rng.uniform(-0.5, 2.0, shape)
-    raise AssertionError(f"add domain {domain!r} to sample()")
 
 
 def elementwise_case(name: str, dtype: torch.dtype, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
