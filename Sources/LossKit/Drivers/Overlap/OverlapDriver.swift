@@ -425,7 +425,7 @@ func overlapDenominator<T: LossScalar>(_ p: OverlapProblem<T>) -> Double {
 /// per pixel with a zero Hessian in p. The sort is a radix sort of the errors' bit patterns
 /// (``sortDecreasing(_:count:order:buffer:)``), which gives the same order as comparisons.
 /// Memory, allocated before anything is written, per thread: 3·C·S doubles and
-/// 4·S + 2048 words for the sort (keys, order and the radix sort's scratch).
+/// 4·S + 12288 words for the sort (keys, order and the radix sort's scratch).
 @inlinable
 public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
@@ -442,7 +442,7 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
     defer { releaseScratch(valueScratch) }
     let sortWords = scratchCount(2, s, plus: radixSortScratch(s))
     let orderScratch = try allocateScratch(scratchCount(sortWords, threads), of: UInt64.self,
-                                           for: "the Lovász sort, 4 × pixels + 2048 words per thread,")
+                                           for: "the Lovász sort, 4 × pixels + 12288 words per thread,")
     defer { releaseScratch(orderScratch) }
     nonisolated(unsafe) let perRun = (values: valueScratch, order: orderScratch)
     let total = Parallel.sum(blocks: n, threads: threads) { b, run in
