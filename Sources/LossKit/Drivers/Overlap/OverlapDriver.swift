@@ -96,25 +96,35 @@ public struct OverlapProblem<T: LossScalar> {
         return Double(targetValues![(n * classes + c) * spatial + j])
     }
 
-    /// The probabilities of pixel j of sample n, into `p[0..<classes]`: softmax over the
-    /// classes (sigmoid for one class) of the logits, or the input itself.
-    @inlinable @inline(__always)
-    func probabilities(_ n: Int, _ j: Int, softmax: Bool, _ p: UnsafeMutablePointer<Double>) {
-        let base = n * classes * spatial + j
-        if !softmax {
-            for c in 0..<classes { p[c] = Double(input[base + c * spatial]) }
-        } else if classes == 1 {
-            p[0] = 1 / (1 + Double._exp(-Double(input[base])))
-        } else {
-            var m = -Double.infinity
-            for c in 0..<classes { m = Swift.max(m, Double(input[base + c * spatial])) }
-            var total = 0.0
-            for c in 0..<classes {
-                let e = Double._exp(Double(input[base + c * spatial]) - m)
-                p[c] = e
-                total += e
+    /// Sample n's probabilities in `Double`, class by class (C rows of `spatial` values), into
+    /// `prob`: the softmax over the classes (sigmoid for one class) of the logits, or the input
+    /// itself, on vectors of 8 pixels whatever `T` is (the Lovász sort orders errors as exactly
+    /// as `Double` allows).
+    @inlinable
+    func probabilityRows(_ n: Int, softmax: Bool, _ prob: UnsafeMutablePointer<Double>) {
+        let base = input + n * classes * spatial
+        let width = RowVector.scalarCount
+        var j = 0
+        while j < spatial {
+            let lanes = Swift.min(width, spatial - j)
+            @inline(__always) func z(_ k: Int) -> RowVector { wide(base + k * spatial, j, lanes) }
+            @inline(__always) func row(_ k: Int) -> UnsafeMutablePointer<Double> { prob + k * spatial }
+            if !softmax {
+                for k in 0..<classes { store(z(k), row(k), j, lanes) }
+            } else if classes == 1 {
+                store(sigmoid(z(0)), prob, j, lanes)
+            } else {
+                var m = z(0)
+                for k in 1..<classes { m = maximum(m, z(k)) }
+                var total = RowVector()
+                for k in 0..<classes {
+                    let e = exp(z(k) - m)
+                    store(e, row(k), j, lanes)
+                    total += e
+                }
+                for k in 0..<classes { store(load(row(k), j, lanes) / total, row(k), j, lanes) }
             }
-            for c in 0..<classes { p[c] /= total }
+            j += width
         }
     }
 }
@@ -414,8 +424,8 @@ func overlapDenominator<T: LossScalar>(_ p: OverlapProblem<T>) -> Double {
 /// writes ∂L/∂p = g·sign(p - t); the chain rule through the softmax (or sigmoid) follows
 /// per pixel with a zero Hessian in p. The sort is a radix sort of the errors' bit patterns
 /// (``sortDecreasing(_:count:order:buffer:)``), which gives the same order as comparisons.
-/// Memory, allocated before anything is written, per thread: 3·C·S + C doubles and
-/// 4·S + 2048 words for the sort (keys, order and the radix sort's scratch).
+/// Memory, allocated before anything is written, per thread: 3·C·S doubles and
+/// 4·S + 12288 words for the sort (keys, order and the radix sort's scratch).
 @inlinable
 public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: OverlapProblem<T>) throws(LossKitError) -> Double {
     let n = p.batch, c = p.classes, s = p.spatial
@@ -425,14 +435,14 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
     let denominator = overlapDenominator(p)
     let scale = denominator > 0 ? 1 / denominator : 0
     let wantDerivatives = p.grad != nil || p.hess != nil
-    let values = scratchCount(3 * c, s, plus: c)
+    let values = scratchCount(3 * c, s)
     let (valueScratch, threads) = try allocatePerRun(
         Parallel.threads(forBlocks: n), count: values, of: Double.self,
-        for: "a sample's probabilities, targets and gradients for the Lovász loss, 3 × classes × pixels + classes doubles,")
+        for: "a sample's probabilities, targets and gradients for the Lovász loss, 3 × classes × pixels doubles,")
     defer { releaseScratch(valueScratch) }
     let sortWords = scratchCount(2, s, plus: radixSortScratch(s))
     let orderScratch = try allocateScratch(scratchCount(sortWords, threads), of: UInt64.self,
-                                           for: "the Lovász sort, 4 × pixels + 2048 words per thread,")
+                                           for: "the Lovász sort, 4 × pixels + 12288 words per thread,")
     defer { releaseScratch(orderScratch) }
     nonisolated(unsafe) let perRun = (values: valueScratch, order: orderScratch)
     let total = Parallel.sum(blocks: n, threads: threads) { b, run in
@@ -441,13 +451,10 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
         let keys = perRun.order + run * sortWords
         let order = UnsafeMutableRawPointer(keys + s).bindMemory(to: Int.self, capacity: s)
         let buffer = UnsafeMutableRawPointer(keys + 2 * s)
-        let dp = prob + c * s, target = prob + 2 * c * s, pixel = prob + 3 * c * s
-        for j in 0..<s {
-            p.probabilities(b, j, softmax: softmax, pixel)
-            for k in 0..<c {
-                prob[k * s + j] = pixel[k]
-                target[k * s + j] = p.target(b, k, j)
-            }
+        let dp = prob + c * s, target = prob + 2 * c * s
+        p.probabilityRows(b, softmax: softmax, prob)
+        for k in 0..<c {
+            for j in 0..<s { target[k * s + j] = p.target(b, k, j) }
         }
         var sample = 0.0
         for k in 0..<c {
@@ -477,26 +484,35 @@ public func evaluateLovasz<L: OverlapLoss, T: LossScalar>(_ loss: L, _ p: Overla
         let weighted = sw == 0 ? 0 : sw * sample
         if p.reduction == .none { p.losses![b] = T(weighted) }
         guard wantDerivatives else { return weighted }
-        let base = b * c * s
-        for j in 0..<s {
+        // The chain rule through the softmax (or sigmoid), on vectors of 8 pixels in `Double`.
+        let base = b * c * s, width = RowVector.scalarCount
+        var j = 0
+        while j < s {
+            let lanes = Swift.min(width, s - j)
+            @inline(__always) func at(_ q: UnsafeMutablePointer<Double>, _ k: Int) -> RowVector {
+                load(q + k * s, j, lanes)
+            }
+            @inline(__always) func write(_ k: Int, _ g: RowVector, _ h: RowVector) {
+                if let out = p.grad { storeNarrowed(g, out + base + k * s, j, lanes) }
+                if let out = p.hess { storeNarrowed(h, out + base + k * s, j, lanes) }
+            }
             if !softmax {
-                for k in 0..<c {
-                    p.grad?[base + k * s + j] = T(dp[k * s + j])
-                    p.hess?[base + k * s + j] = 0
-                }
+                for k in 0..<c { write(k, at(dp, k), RowVector()) }
             } else if c == 1 {
-                let q = prob[j], dq = q * (1 - q), g = dp[j]
-                p.grad?[base + j] = T(g * dq)
-                p.hess?[base + j] = T(g * dq * (1 - 2 * q))
+                let q = at(prob, 0), g = at(dp, 0)
+                let dq: RowVector = q * (1 - q)
+                let slope: RowVector = 1 - 2 * q
+                write(0, g * dq, g * dq * slope)
             } else {
-                var bsum = 0.0
-                for k in 0..<c { bsum += dp[k * s + j] * prob[k * s + j] }
+                var bsum = RowVector()
+                for k in 0..<c { bsum += at(dp, k) * at(prob, k) }
                 for k in 0..<c {
-                    let q = prob[k * s + j], g = dp[k * s + j]
-                    p.grad?[base + k * s + j] = T(q * (g - bsum))
-                    p.hess?[base + k * s + j] = T(q * (1 - 2 * q) * (g - bsum))
+                    let q = at(prob, k), d = at(dp, k) - bsum
+                    let slope: RowVector = 1 - 2 * q
+                    write(k, q * d, q * slope * d)
                 }
             }
+            j += width
         }
         return weighted
     }

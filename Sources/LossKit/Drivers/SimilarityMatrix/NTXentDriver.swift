@@ -55,18 +55,20 @@ public struct NTXentProblem<T: LossScalar> {
 ///    on vectors of columns (the label test is one vector compare of dense label ids), then the
 ///    positives, found from the labels sorted once, one by one in `Double`:
 ///    A_i = Σ_{j positive} 1/(e^(s_ij - m_i) + N_i) and the loss Σ log(e^u + N_i) - u, u = s_ij - m_i;
-/// 2. (gradient) the same cosine rows again, the coefficients ∂L/∂cos_ij on vectors of columns
-///    (positives corrected one by one), then grad_i = (Σ_j c_ij u_j - (Σ_j c_ij cos_ij) u_i) / |e_i|
-///    as a second blocked product (`panelProduct` again).
+/// 2. (gradient) the same score rows (kept from pass 1 up to ``ntxentKeptScores`` bytes,
+///    otherwise made again: a third product, but memory linear in the count), the
+///    coefficients ∂L/∂cos_ij on vectors of columns (positives corrected one by one), then
+///    grad_i = (Σ_j c_ij u_j - (Σ_j c_ij cos_ij) u_i) / |e_i| as a second blocked product
+///    (`panelProduct` again).
 ///
-/// Recomputing the cosine rows costs a third product but keeps memory linear in the count.
 /// Every anchor's values depend only on the data, and the losses are added in `Double` in
 /// anchor order, so the result is the same for any thread count. The float32 kernel keeps
 /// cosines, exponentials and the gradient's sums in float32 lanes (sums over columns in blocks
 /// added in `Double`), about 1e-6 relative; float64 computes in float64 throughout.
 /// Memory, allocated before anything is written: the unit embeddings, row-major and in two
-/// packings (3 × count × dim values of `T`), label ids, sort order and per-anchor state (about 12 × count
-/// values) and per thread 8 rows of count values and 4 of dim.
+/// packings (3 × count × dim values of `T`), label ids, sort order and per-anchor state (about
+/// 12 × count values), per thread 32 rows of count values and 16 of dim, and the kept score
+/// rows (count² values) when they fit in ``ntxentKeptScores`` bytes.
 @inlinable
 public func evaluate<T: LossScalar>(_ p: NTXentProblem<T>) throws(LossKitError) -> Double {
     typealias V = T.Vector

@@ -5,7 +5,7 @@
 ///
 /// (rows of one value). As PyTorch's `clamp_min`, the hinge passes its gradient at the kink
 /// (see `Math/Hinge.swift`); NaN in a score gives NaN loss and gradients.
-public struct MarginRankingLoss: EmbeddingLoss {
+public struct MarginRankingLoss: ScoreLoss {
     public static let spec = LossSpec(
         name: "margin_ranking_loss", family: .ranking, kind: .embedding,
         parameters: [ParameterSpec("margin", default: 0)],
@@ -13,24 +13,17 @@ public struct MarginRankingLoss: EmbeddingLoss {
         formula: "max(0, -y (x1 - x2) + margin)",
         derivatives: "grad x1 -y, x2 y where -y (x1 - x2) + margin >= 0 (PyTorch's clamp_min: active at 0), else 0; no Hessian (0 a.e.)")
     public static let arity = 2
-    public static let rowLength: Int? = 1
 
     public var margin: Double
 
     public init(parameters: [Double], swap: Bool) { margin = parameters[0] }
     public init(margin: Double = 0) { self.margin = margin }
 
-    @inlinable
-    public func evaluate<T: LossScalar>(_ r: EmbeddingRows<T>, scale: Double) -> Double {
-        let y = r.label
-        var loss = 0.0, gx1 = 0.0
-        for k in 0..<r.dim {
-            let u = -y * (Double(r.x0[k]) - Double(r.x1[k])) + margin
-            loss += hinge(u)
-            gx1 = -y * clampMinSlope(u)
-            r.grad0?[k] = T(scale * gx1)
-            r.grad1?[k] = T(-scale * gx1)
-        }
-        return loss
+    @inlinable @inline(__always)
+    public func evaluate(_ x1: RowVector, _ x2: RowVector, label y: RowVector)
+        -> (loss: RowVector, grad0: RowVector, grad1: RowVector) {
+        let u = -y * (x1 - x2) + margin
+        let g = -y * clampMinSlope(u)
+        return (hinge(u), g, -g)
     }
 }

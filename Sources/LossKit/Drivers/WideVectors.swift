@@ -1,9 +1,9 @@
-/// Row arithmetic of the embedding formulas on vectors of 8 `Double` lanes: a row's values are
-/// widened to `Double` eight at a time (one vector conversion for float32), so dot products,
-/// norms and distances keep the accuracy of `Double` sums while running at vector speed; the
-/// lanes are added pairwise at the end of the row.
+/// Arithmetic in `Double` on vectors of 8 lanes over arrays of either scalar type: values are
+/// widened to `Double` eight at a time (one vector conversion for float32), so the embedding
+/// formulas' dot products, norms and distances and the Lovász driver's probabilities keep the
+/// accuracy of `Double` while running at vector speed; sums add the lanes pairwise at the end.
 
-/// The `Double` vector the embedding formulas compute in.
+/// The `Double` vector of this arithmetic.
 public typealias RowVector = SIMD8<Double>
 
 /// Values [i, i + lanes) of `p` widened to `Double`; padding lanes are 0.
