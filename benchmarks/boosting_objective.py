@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+import losskit
 import losskit.lightgbm as lkl
 import losskit.xgboost as lkx
 
@@ -116,6 +117,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    # One thread for every party, LossKit included (its default is every core, and a pool woken
+    # once per round would also measure the wake-up).
+    losskit.set_num_threads(1)
     print(f"{args.rows} rows x 20 features, {args.rounds} rounds, one thread, best of {args.repeat}; "
           f"multiclass has {K} classes")
     print("| booster | task | objective | train s | objective s | objective share | ms per call |")
