@@ -31,10 +31,10 @@ func clampMinSlope(_ u: Double) -> Double { u >= 0 ? 1 : (u < 0 ? 0 : .nan) }
 
 /// ``hinge(_:)`` lane by lane: max(0, u), NaN for NaN.
 @inlinable @inline(__always)
-func hinge(_ u: SIMD8<Double>) -> SIMD8<Double> { SIMD8<Double>().replacing(with: u, where: .!(u .<= 0)) }
+func hinge(_ u: SIMD8<Double>) -> SIMD8<Double> { SIMD8<Double>().replacing(with: u, where: .!(u .<= SIMD8<Double>())) }
 
 /// ``clampMinSlope(_:)`` lane by lane: 1 where u >= 0, 0 where u < 0, NaN for NaN.
 @inlinable @inline(__always)
 func clampMinSlope(_ u: SIMD8<Double>) -> SIMD8<Double> {
-    SIMD8<Double>().replacing(with: 1, where: u .>= 0).replacing(with: .nan, where: u .!= u)
+    SIMD8<Double>().replacing(with: 1, where: u .>= SIMD8<Double>()).replacing(with: .nan, where: u .!= u)
 }

@@ -23,7 +23,7 @@ public struct HingeEmbeddingLoss: ScoreLoss {
     public func evaluate(_ x: RowVector, _: RowVector, label y: RowVector)
         -> (loss: RowVector, grad0: RowVector, grad1: RowVector) {
         let u = margin - x
-        let positive = y .== 1
+        let positive = y .== RowVector(repeating: 1)
         let loss = hinge(u).replacing(with: x, where: positive).replacing(with: .nan, where: y .!= y)
         let g = (-clampMinSlope(u)).replacing(with: 1, where: positive).replacing(with: .nan, where: y .!= y)
         return (loss, g, RowVector())
