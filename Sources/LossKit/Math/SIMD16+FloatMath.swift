@@ -18,6 +18,9 @@ extension SIMD16: LossVector where Scalar == Float {
     @inlinable @inline(__always)
     public func _abs() -> SIMD16<Float> { _magnitude }
 
+    @inlinable @inline(__always)
+    public static var _laneNumbers: SIMD16<Float> { SIMD16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+
     /// The two halves widened to `Double` and added, then summed as `SIMD8<Double>` does.
     /// Widened lane by lane (which compiles to vector conversions): the standard library's
     /// `SIMD8<Double>(SIMD8<Float>)` is a generic call.

@@ -19,6 +19,9 @@ extension SIMD8: LossVector where Scalar == Double {
     @inlinable @inline(__always)
     public func _abs() -> SIMD8<Double> { _magnitude }
 
+    @inlinable @inline(__always)
+    public static var _laneNumbers: SIMD8<Double> { SIMD8(0, 1, 2, 3, 4, 5, 6, 7) }
+
     /// ((lanes 0-3 + lanes 4-7) halved the same way twice): three vector additions.
     @inlinable @inline(__always)
     public func _sumInDouble() -> Double {

@@ -97,4 +97,6 @@ public protocol LossVector: SIMD where Scalar: LossScalar {
     func _tanh() -> Self
     /// The lanes added in `Double`, pairwise (see `sumInDouble`).
     func _sumInDouble() -> Double
+    /// 0, 1, 2, ... lane by lane: a constant (see `laneMask`).
+    static var _laneNumbers: Self { get }
 }

@@ -157,9 +157,10 @@ public struct RowwiseProblem<T: LossScalar> {
 /// Runs a row-wise loss over every row of a problem (already validated): rows with weight 0
 /// (or an ignored target) get loss 0 and zero derivatives without being read; each other row
 /// is one call of the formula, which may read and overwrite the rows after it in the same
-/// block (their `slack`; a formula that writes every class skips the zeroing). Rows are taken in blocks of about ``accumulationBlock`` scores
-/// (a count that depends only on the number of classes) whose sums are added in block order,
-/// so the result is the same for any thread count. Returns the reduced loss (for
+/// block (their `slack`; a formula that writes every class skips the zeroing). Rows are taken
+/// in blocks of about ``accumulationBlock`` scores (a count that depends only on the number of
+/// classes) whose sums are added in block order, so the result is the same for any thread
+/// count. Returns the reduced loss (for
 /// ``RowReduction/none``, the sum of the losses).
 @inlinable
 public func evaluate<L: RowwiseLoss, T: LossScalar>(_ loss: L, _ p: RowwiseProblem<T>) -> Double {

@@ -29,9 +29,15 @@ public struct SoftmaxRow<T: LossScalar> {
     /// e^(z - m) for lanes [c, c + lanes) (kept by the first pass, or computed); 0 in padding.
     @inlinable @inline(__always)
     func exponential(_ r: Row<T>, _ c: Int, _ lanes: Int) -> T.Vector {
-        if let exponentials { return load(exponentials, c, lanes, fill: 0, slack: r.slack) }
-        return exp(shifted(r, c, lanes))
+        guard let exponentials else { return computedExponential(r, c, lanes) }
+        return load(exponentials, c, lanes, fill: 0, slack: r.slack)
     }
+
+    /// e^(z - m) computed, for calls without derivatives (no row to keep them in). Kept out of
+    /// line, so that ``exponential(_:_:_:)`` is a load where the passes with derivatives
+    /// inline it.
+    @inlinable @inline(never)
+    func computedExponential(_ r: Row<T>, _ c: Int, _ lanes: Int) -> T.Vector { exp(shifted(r, c, lanes)) }
 
     /// 1 - p_c = (S - e^(z_c - m))/S as ((1 - e) + R)/S: exact R/S for a maximal class, where
     /// 1 - p would cancel; `inverseS` and `rest` are 1/S and R across the lanes.

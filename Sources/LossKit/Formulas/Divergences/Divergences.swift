@@ -32,23 +32,27 @@ public struct KLDivLoss: RowwiseLoss {
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
         typealias V = T.Vector
         let s = V(repeating: T(out.scale)), elementScale = V(repeating: T(out.lossScale))
-        var loss = RowSum<T>()
-        for (c, lanes) in RowVectors(T.self, r.classes) {
-            // Padding lanes: t = 0 and x = 0, so l = 0 (e^0·(0 - 0) with log_target).
-            let t = r.targets(c, lanes), x = r.scores(c, lanes, fill: 0)
-            let l: V, minusG: V
-            if logTarget {
-                let e = exp(t)
-                (l, minusG) = (absorbingProduct(e, t - x), e)
-            } else {
-                (l, minusG) = (absorbingProduct(t, log(t) - x), t)
+        var loss = 0.0
+        for block in RowBlocks(r.classes) {
+            var lossLanes = V.zero
+            for (c, lanes) in RowVectors(T.self, block) {
+                // Padding lanes: t = 0 and x = 0, so l = 0 (e^0·(0 - 0) with log_target).
+                let t = r.targets(c, lanes), x = r.scores(c, lanes, fill: 0)
+                let l: V, minusG: V
+                if logTarget {
+                    let e = exp(t)
+                    (l, minusG) = (absorbingProduct(e, t - x), e)
+                } else {
+                    (l, minusG) = (absorbingProduct(t, log(t) - x), t)
+                }
+                if let losses = out.elementLosses { out.put(elementScale * l, losses, c, lanes) }
+                if let grad = out.grad { out.put(s * (V.zero - minusG), grad, c, lanes) }  // +0 where t = 0
+                if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
+                lossLanes += l
             }
-            if let losses = out.elementLosses { out.put(elementScale * l, losses, c, lanes) }
-            if let grad = out.grad { out.put(s * (V.zero - minusG), grad, c, lanes) }  // +0 where t = 0
-            if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
-            loss.add(l, lanes)
+            loss += lossLanes.sumInDouble
         }
-        return loss.value
+        return loss
     }
 }
 
@@ -86,18 +90,24 @@ public struct JensenShannonDivergence: RowwiseLoss {
             (0.5 * t * q / (t + q)).replacing(with: 0, where: t + q .<= V.zero)
         }
         // Terms with t = 0 or q = 0 are 0 (0 log 0 = 0).
-        var loss = RowSum<T>(), qLoss = RowSum<T>(), etaSum = RowSum<T>()
-        for (c, lanes) in RowVectors(T.self, r.classes) {
-            let (q, logQ, t, logM) = terms(c, lanes)
-            let qTerm = (q * (logQ - logM)).replacing(with: 0, where: q .<= V.zero)
-            let tTerm = (t * (log(t) - logM)).replacing(with: 0, where: t .<= V.zero)
-            loss.add(qTerm + tTerm, lanes)
-            qLoss.add(qTerm, lanes)
-            etaSum.add(eta(q, t), lanes)
+        var loss = 0.0, qLoss = 0.0, etaSum = 0.0
+        for block in RowBlocks(r.classes) {
+            var lossLanes = V.zero, qLossLanes = V.zero, etaLanes = V.zero
+            for (c, lanes) in RowVectors(T.self, block) {
+                let (q, logQ, t, logM) = terms(c, lanes)
+                let qTerm = (q * (logQ - logM)).replacing(with: 0, where: q .<= V.zero)
+                let tTerm = (t * (log(t) - logM)).replacing(with: 0, where: t .<= V.zero)
+                lossLanes += qTerm + tTerm
+                qLossLanes += qTerm
+                etaLanes += eta(q, t)
+            }
+            loss += lossLanes.sumInDouble
+            qLoss += qLossLanes.sumInDouble
+            etaSum += etaLanes.sumInDouble
         }
-        guard out.derivatives else { return 0.5 * loss.value }
+        guard out.derivatives else { return 0.5 * loss }
         let s = V(repeating: T(out.scale))
-        let aBarV = V(repeating: T(0.5 * qLoss.value)), etaSumV = V(repeating: T(etaSum.value))
+        let aBarV = V(repeating: T(0.5 * qLoss)), etaSumV = V(repeating: T(etaSum))
         for (c, lanes) in RowVectors(T.self, r.classes) {
             let (q, logQ, t, logM) = terms(c, lanes)
             let d = 0.5 * (logQ - logM) - aBarV
@@ -110,7 +120,7 @@ public struct JensenShannonDivergence: RowwiseLoss {
             }
             if let grad = out.grad { out.put((s * q * d).replacing(with: 0, where: none), grad, c, lanes) }
         }
-        return 0.5 * loss.value
+        return 0.5 * loss
     }
 }
 
@@ -134,11 +144,15 @@ public struct SoftmaxEntropy: RowwiseLoss {
         typealias V = T.Vector
         let sm = SoftmaxRow(r, keepingExponentialsIn: out.grad ?? out.hess)
         // 0 log 0 = 0: a term with e = 0 (z = -inf) is 0; NaN passes (see Jensen–Shannon).
-        var weighted = RowSum<T>()
-        for (c, lanes) in RowVectors(T.self, r.classes) {
-            weighted.add(absorbingProduct(sm.exponential(r, c, lanes), sm.shifted(r, c, lanes)), lanes)
+        var weighted = 0.0
+        for block in RowBlocks(r.classes) {
+            var lanes = V.zero
+            for (c, n) in RowVectors(T.self, block) {
+                lanes += absorbingProduct(sm.exponential(r, c, n), sm.shifted(r, c, n))
+            }
+            weighted += lanes.sumInDouble
         }
-        let h = sm.sums.logSumExp - weighted.value / sm.sums.sum
+        let h = sm.sums.logSumExp - weighted / sm.sums.sum
         guard out.derivatives else { return h }
         let s = V(repeating: T(out.scale))
         let inverseS = V(repeating: T(1 / sm.sums.sum)), rest = V(repeating: T(sm.sums.rest))

@@ -39,30 +39,36 @@ public struct MultiMarginLoss: RowwiseLoss {
         let squared = p == 2
         // Σ max(0, v)^p; Σ of the slopes (1 or NaN per active term for p = 1, v for p = 2);
         // the number of active (or NaN) terms, each adding 2w to class y's Hessian for p = 2.
-        var loss = RowSum<T>(), slopes = RowSum<T>(), active = RowSum<T>()
-        for (c, lanes) in RowVectors(T.self, r.classes) {
-            var v = shift + r.scores(c, lanes, fill: -.infinity)
-            if y >= c && y < c + lanes { v[y - c] = -.infinity }
-            let hinge = v.replacing(with: 0, where: v .<= V.zero)  // max(0, v); NaN stays NaN
-            if squared {
-                let on = V.zero.replacing(with: 1, where: .!(v .<= V.zero))
-                loss.add(hinge * hinge, lanes)
-                slopes.add(hinge, lanes)
-                active.add(on, lanes)
-                if let grad = out.grad { out.put(2 * s * hinge, grad, c, lanes) }
-                if let hess = out.hess { out.put(2 * s * on, hess, c, lanes) }
-            } else {
-                let step = positiveStep(v)
-                loss.add(hinge, lanes)
-                slopes.add(step, lanes)
-                if let grad = out.grad { out.put(s * step, grad, c, lanes) }
-                if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
+        var loss = 0.0, slopes = 0.0, active = 0.0
+        for block in RowBlocks(r.classes) {
+            var lossLanes = V.zero, slopeLanes = V.zero, activeLanes = V.zero
+            for (c, lanes) in RowVectors(T.self, block) {
+                var v = shift + r.scores(c, lanes, fill: -.infinity)
+                if y >= c && y < c + lanes { v[y - c] = -.infinity }
+                let hinge = v.replacing(with: 0, where: v .<= V.zero)  // max(0, v); NaN stays NaN
+                if squared {
+                    let on = V.zero.replacing(with: 1, where: .!(v .<= V.zero))
+                    lossLanes += hinge * hinge
+                    slopeLanes += hinge
+                    activeLanes += on
+                    if let grad = out.grad { out.put(2 * s * hinge, grad, c, lanes) }
+                    if let hess = out.hess { out.put(2 * s * on, hess, c, lanes) }
+                } else {
+                    let step = positiveStep(v)
+                    lossLanes += hinge
+                    slopeLanes += step
+                    if let grad = out.grad { out.put(s * step, grad, c, lanes) }
+                    if let hess = out.hess { out.put(V.zero, hess, c, lanes) }
+                }
             }
+            loss += lossLanes.sumInDouble
+            slopes += slopeLanes.sumInDouble
+            active += activeLanes.sumInDouble
         }
         let factor = squared ? 2 * out.scale * w : out.scale * w
-        out.grad?[y] = T(-factor * slopes.value)
-        out.hess?[y] = squared ? T(factor * active.value) : 0
-        return w * loss.value
+        out.grad?[y] = T(-factor * slopes)
+        out.hess?[y] = squared ? T(factor * active) : 0
+        return w * loss
     }
 }
 

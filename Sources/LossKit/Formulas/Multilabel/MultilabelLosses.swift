@@ -20,26 +20,30 @@ public struct MultilabelSoftMarginLoss: RowwiseLoss {
     public func row<T: LossScalar>(_ r: Row<T>, _ out: RowOutputs<T>) -> Double {
         typealias V = T.Vector
         let inverseC = V(repeating: T(1 / Double(r.classes))), s = V(repeating: T(out.scale))
-        var loss = RowSum<T>()
-        for (c, lanes) in RowVectors(T.self, r.classes) {
-            // Padding lanes have weight 0 (and z = t = 0), so they add 0.
-            let z = r.scores(c, lanes, fill: 0), t = r.targets(c, lanes), w = r.weights(c, lanes) * inverseC
-            let e = exp(-abs(z))
-            let tail = log1p(e)
-            let spPos = maximum(z, V.zero) + tail, spNeg = maximum(V.zero - z, V.zero) + tail
-            if out.derivatives {
-                let large = 1 / (1 + e), small = e * large
-                let nonNegative = z .>= V.zero
-                let sig = small.replacing(with: large, where: nonNegative)  // σ(z)
-                let sigNeg = large.replacing(with: small, where: nonNegative)  // σ(-z)
-                let sw = s * w
-                // σ(z) - t = (1 - t)σ(z) - tσ(-z), exact at both ends.
-                if let grad = out.grad { out.put(sw * ((1 - t) * sig - t * sigNeg), grad, c, lanes) }
-                if let hess = out.hess { out.put(sw * sig * sigNeg, hess, c, lanes) }
+        var loss = 0.0
+        for block in RowBlocks(r.classes) {
+            var lossLanes = V.zero
+            for (c, lanes) in RowVectors(T.self, block) {
+                // Padding lanes have weight 0 (and z = t = 0), so they add 0.
+                let z = r.scores(c, lanes, fill: 0), t = r.targets(c, lanes), w = r.weights(c, lanes) * inverseC
+                let e = exp(-abs(z))
+                let tail = log1p(e)
+                let spPos = maximum(z, V.zero) + tail, spNeg = maximum(V.zero - z, V.zero) + tail
+                if out.derivatives {
+                    let large = 1 / (1 + e), small = e * large
+                    let nonNegative = z .>= V.zero
+                    let sig = small.replacing(with: large, where: nonNegative)  // σ(z)
+                    let sigNeg = large.replacing(with: small, where: nonNegative)  // σ(-z)
+                    let sw = s * w
+                    // σ(z) - t = (1 - t)σ(z) - tσ(-z), exact at both ends.
+                    if let grad = out.grad { out.put(sw * ((1 - t) * sig - t * sigNeg), grad, c, lanes) }
+                    if let hess = out.hess { out.put(sw * sig * sigNeg, hess, c, lanes) }
+                }
+                lossLanes += w * (t * spNeg + (1 - t) * spPos)
             }
-            loss.add(w * (t * spNeg + (1 - t) * spPos), lanes)
+            loss += lossLanes.sumInDouble
         }
-        return loss.value
+        return loss
     }
 }
 
