@@ -90,6 +90,7 @@ import jax
 import jax.numpy as jnp
 
 import losskit
+from ._internal.arrays import check_flag
 from ._internal.catalogue import entries, entry
 
 _DRIVERS = ("elementwise", "cross_entropy", "rowwise", "embedding", "overlap", "ctc", "ntxent")
@@ -234,12 +235,6 @@ def _reduction(reduction: Any, allowed: tuple[str, ...] = ("mean", "sum", "none"
     return _REDUCTIONS[reduction]
 
 
-def _flag(value: Any, name: str) -> bool:
-    if value is not True and value is not False and not isinstance(value, np.bool_):
-        raise TypeError(f"{name}: expected True or False, got {value!r}")
-    return bool(value)
-
-
 def _int(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
@@ -255,7 +250,7 @@ def _parameters(spec: dict[str, Any], arguments: dict[str, Any]) -> tuple[float,
         if spec["name"] == "sigmoid_focal_loss" and name == "alpha" and value is None:
             value = -1.0  # optax's alpha=None: no class weighting (the library's negative alpha)
         if p["flag"]:
-            values.append(float(_flag(value, name)))
+            values.append(float(check_flag(value, name)))
             continue
         if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
             if isinstance(value, jax.Array):
@@ -524,7 +519,7 @@ def _embedding(spec: dict[str, Any], arguments: dict[str, Any]) -> Any:
         inputs.append(a.astype(first.dtype))
     code = _reduction(arguments["reduction"])
     params = _parameters(spec, arguments)
-    flags = int(_flag(arguments["swap"], "swap")) if "swap" in arguments else 0
+    flags = int(check_flag(arguments["swap"], "swap")) if "swap" in arguments else 0
     if spec["name"] in ("margin_ranking_loss", "hinge_embedding_loss"):  # elementwise scores
         rows_shape, dim = first.shape, 1
     elif first.ndim in (1, 2):
@@ -583,7 +578,7 @@ def _ctc(spec: dict[str, Any], arguments: dict[str, Any]) -> jax.Array:
     lp, out_dtype = _input(arguments["log_probs"], "log_probs")
     code = _reduction(arguments["reduction"])
     blank = _int(arguments["blank"], "blank")
-    zero_infinity = _flag(arguments["zero_infinity"], "zero_infinity")
+    zero_infinity = check_flag(arguments["zero_infinity"], "zero_infinity")
     if lp.ndim not in (2, 3):
         raise ValueError(f"log_probs: expected shape (T, N, C) or (T, C), got {lp.shape}")
     unbatched = lp.ndim == 2
