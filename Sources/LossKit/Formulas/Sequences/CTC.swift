@@ -16,9 +16,13 @@
 /// precision, and an impossible alignment gives α = -inf, a loss of +inf, never NaN in α.
 /// The states of one frame depend only on the previous frame, so each frame is computed
 /// 8 states per `SIMD8<Double>`, from loads of the previous row shifted by 0, 1 and 2 states
-/// (rows carry a vector of -inf padding on the side the shifts reach), with the three-way
-/// ``logAddExp(_:_:_:)`` (one log and three exps per 8 states, where the scalar recursion took
-/// two logs and two exps per state).
+/// (rows carry a vector of -inf padding on the side the shifts reach). The sums of three
+/// exponentials share one reference per frame, the row's largest value r: e(s) = exp(x(s) - r)
+/// once per state, then r + log(e(s) + e(s-1) + e(s-2)), one exp and one log per state where
+/// the scalar recursion took two of each (``logSumExpRow(_:_:_:_:reference:floor:)``). Where the three
+/// values of a state all lie more than 700 below r, their exponentials would lose precision
+/// (subnormal or 0 below e^-708), so those 8 states take the exact three-way
+/// ``logAddExp(_:_:_:)`` with their own maximum.
 /// CTC has no Hessian diagonal here (the diagonal of γ's derivative is not computed).
 public enum CTC {
     public static let spec = LossSpec(
@@ -35,19 +39,33 @@ public enum CTC {
     }
 
     /// The doubles of scratch ``sequence(frames:classes:blank:targetLength:label:lp:scratch:grad:stride:scale:)``
-    /// needs (`Int.max` if that overflows): nothing for no frames. Rows hold the L = 2S + 1
-    /// states rounded up to whole vectors plus one vector of padding; the loss alone needs four
-    /// (the allowed skips, one frame's log-probabilities, two frames of α), the gradient the
-    /// whole α table (frames rows), five more (skips, log-probabilities, two rows of β and one of
-    /// β plus log-probabilities) and the occupancies of one frame (classes).
+    /// needs (`Int.max` if that overflows): nothing for no frames. A row holds the L = 2S + 1
+    /// states rounded up to whole vectors plus one vector of padding; the loss alone needs five
+    /// rows and 8 doubles (the allowed skips, one frame's log-probabilities, the exponentials
+    /// with padding on both sides, two frames of α), the gradient the whole α table (frames
+    /// rows), six more rows and 8 doubles (the same three, two rows of β and one of β plus
+    /// log-probabilities) and the occupancies of one frame (classes).
     @inlinable
     public static func scratchCount(frames: Int, targetLength: Int, classes: Int, gradient: Bool) -> Int {
         guard frames > 0 else { return 0 }
         let padded = LossKit.scratchCount(2, targetLength, plus: 16)
         guard padded != .max else { return .max }
         let row = padded & ~7
-        guard gradient else { return LossKit.scratchCount(4, row) }
-        return LossKit.scratchCount(LossKit.scratchCount(frames, 1, plus: 5), row, plus: classes)
+        guard gradient else { return LossKit.scratchCount(5, row, plus: 8) }
+        let rows = LossKit.scratchCount(frames, 1, plus: 6)
+        return LossKit.scratchCount(LossKit.scratchCount(rows, row, plus: 8), 1, plus: classes)
+    }
+
+    /// One vector of the recursion: log(e^x0 + e^x1 + e^x2) as r + log(e), given
+    /// e = e^(x0 - r) + e^(x1 - r) + e^(x2 - r) for the row's reference r. When some lane's largest x is finite but below r - 700 (its
+    /// exponentials lose precision), the 8 lanes are computed by ``logAddExp(_:_:_:)`` instead.
+    /// -inf where all three are -inf; NaN where one is NaN.
+    @inlinable @inline(__always)
+    static func logSumExpRow(_ x0: SIMD8<Double>, _ x1: SIMD8<Double>, _ x2: SIMD8<Double>,
+                             _ e: SIMD8<Double>, reference r: SIMD8<Double>, floor: SIMD8<Double>) -> SIMD8<Double> {
+        let m = maximum(maximum(x0, x1), x2)
+        if any((m .< floor) .& (m .> SIMD8(repeating: -.infinity))) { return logAddExp(x0, x1, x2) }
+        return r + log(e)
     }
 
     /// The loss of one sequence and, if `grad` is given, `scale · ∂loss/∂lp` written to its
@@ -83,9 +101,24 @@ public enum CTC {
         }
         for s in states..<width { emit[s] = 0 }
         @inline(__always) func gather(_ t: Int) { for s in 0..<states { emit[s] = lp(t, ext(s)) } }
+        // e(s) = exp(x(s) - r) of the row at hand, with 8 zeros on either side.
+        let scaled = scratch + 2 * rowStride + 8
+        (scaled - 8).update(repeating: 0, count: rowStride + 8)
+        /// The reference r of a row (its largest value, NaN ignored; 0 if none is finite, where
+        /// every lane takes the exact path) and `scaled` filled with exp(x - r).
+        @inline(__always) func exponentials(_ x: UnsafeMutablePointer<Double>) -> (V, V) {
+            var largest = none
+            for s in Swift.stride(from: 0, to: width, by: 8) { largest = maximum(largest, load(x, s)) }
+            var r = -Double.infinity
+            for k in 0..<8 { r = Swift.max(r, largest[k]) }
+            if !r.isFinite { r = 0 }
+            let reference = V(repeating: r)
+            for s in Swift.stride(from: 0, to: width, by: 8) { store(exp(load(x, s) - reference), scaled, s) }
+            return (reference, V(repeating: r - 700))
+        }
         // Forward: α of frame t at row(t), every frame kept only for the gradient; each row is
         // preceded by 8 values of -inf, read as α(-1) and α(-2).
-        let alpha = scratch + 2 * rowStride, keeps = grad != nil
+        let alpha = scaled + rowStride, keeps = grad != nil
         @inline(__always) func row(_ t: Int) -> UnsafeMutablePointer<Double> {
             alpha + (keeps ? t : t & 1) * rowStride + 8
         }
@@ -97,12 +130,16 @@ public enum CTC {
             let prev = row(t - 1), cur = row(t)
             (cur - 8).update(repeating: -.infinity, count: 8)
             gather(t)
+            let (reference, floor) = exponentials(prev)
             // States that can still reach the end, and that can be reached by frame t.
             let first = Swift.max(0, states - 2 * (frames - t)), last = Swift.min(states, 2 * (t + 1))
             for s in Swift.stride(from: 0, to: width, by: 8) {
                 guard s + 8 > first && s < last else { store(none, cur, s); continue }
-                let a = logAddExp(load(prev, s), load(prev, s - 1),
-                                  load(prev, s - 2).replacing(with: none, where: load(skip, s) .!= zero))
+                let barred = load(skip, s) .!= zero
+                let a = logSumExpRow(
+                    load(prev, s), load(prev, s - 1), load(prev, s - 2).replacing(with: none, where: barred),
+                    load(scaled, s) + load(scaled, s - 1) + load(scaled, s - 2).replacing(with: zero, where: barred),
+                    reference: reference, floor: floor)
                 var v = (a + load(emit, s)).replacing(with: none, where: a .== none)
                 if s < first || s + 8 > last {
                     let index = lane + V(repeating: Double(s))
@@ -141,9 +178,13 @@ public enum CTC {
                 let b = load(beta, s)
                 store((b + load(emit, s)).replacing(with: none, where: b .== none), ahead, s)
             }
+            let (reference, floor) = exponentials(ahead)
             for s in Swift.stride(from: 0, to: width, by: 8) {
-                let skipped = load(ahead, s + 2).replacing(with: none, where: load(skip, s + 2) .!= zero)
-                store(logAddExp(load(ahead, s), load(ahead, s + 1), skipped), next, s)
+                let barred = load(skip, s + 2) .!= zero
+                store(logSumExpRow(
+                    load(ahead, s), load(ahead, s + 1), load(ahead, s + 2).replacing(with: none, where: barred),
+                    load(scaled, s) + load(scaled, s + 1) + load(scaled, s + 2).replacing(with: zero, where: barred),
+                    reference: reference, floor: floor), next, s)
             }
             swap(&beta, &next)
             t -= 1
