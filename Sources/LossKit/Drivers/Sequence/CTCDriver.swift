@@ -156,11 +156,9 @@ public func evaluate<T: LossScalar>(_ p: CTCProblem<T>) throws(LossKitError) -> 
             if p.reduction == .none { p.losses![n] = 0 }
             return 0
         }
-        let target = p.targets + offsets[n]
-        let base = p.logProbs + n * p.classes
         var loss = CTC.sequence(
             frames: frames, classes: p.classes, blank: Int(p.blank), targetLength: length,
-            label: { Int(target[$0]) }, lp: { t, c in Double(base[t * rowStride + c]) },
+            labels: p.targets + offsets[n], logProbs: p.logProbs + n * p.classes,
             scratch: scratch + run * largest, grad: g, stride: rowStride,
             scale: w * lengthScale * scale)
         if loss == .infinity, let g {

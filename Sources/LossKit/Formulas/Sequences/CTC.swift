@@ -38,7 +38,7 @@ public enum CTC {
         return m + Double._log1p(Double._exp(-Swift.abs(a - b)))
     }
 
-    /// The doubles of scratch ``sequence(frames:classes:blank:targetLength:label:lp:scratch:grad:stride:scale:)``
+    /// The doubles of scratch ``sequence(frames:classes:blank:targetLength:labels:logProbs:scratch:grad:stride:scale:)``
     /// needs (`Int.max` if that overflows): nothing for no frames. A row holds the L = 2S + 1
     /// states rounded up to whole vectors plus one vector of padding; the loss alone needs five
     /// rows and 8 doubles (the allowed skips, one frame's log-probabilities, the exponentials
@@ -69,15 +69,18 @@ public enum CTC {
     }
 
     /// The loss of one sequence and, if `grad` is given, `scale · ∂loss/∂lp` written to its
-    /// first `frames` rows (row t at `grad + t·stride`, `classes` values). `lp(t, c)` reads a
-    /// log-probability; `label(k)` is target k (k < targetLength). `scratch` holds at least
+    /// first `frames` rows (row t at `grad + t·stride`, `classes` values). The log-probabilities
+    /// of frame t are `logProbs[t·stride + c]`; the targets `labels[0 ..< targetLength]`.
+    /// They are read through pointers, not closures: the states' gathers and scatters are a
+    /// load or two each, and a call per state (which the optimiser kept) cost a fifth of the
+    /// time. `scratch` holds at least
     /// ``scratchCount(frames:targetLength:classes:gradient:)`` doubles: without a gradient α
     /// keeps only the last two frames. Returns +inf for an impossible alignment (and then
     /// writes nothing).
     @inlinable
     public static func sequence<T: LossScalar>(
-        frames: Int, classes: Int, blank: Int, targetLength: Int, label: (Int) -> Int,
-        lp: (Int, Int) -> Double, scratch: UnsafeMutablePointer<Double>,
+        frames: Int, classes: Int, blank: Int, targetLength: Int, labels: UnsafePointer<Int64>,
+        logProbs: UnsafePointer<T>, scratch: UnsafeMutablePointer<Double>,
         grad: UnsafeMutablePointer<T>?, stride: Int, scale: Double
     ) -> Double {
         typealias V = SIMD8<Double>
@@ -85,7 +88,8 @@ public enum CTC {
         let states = 2 * targetLength + 1
         let width = (states + 7) & ~7, rowStride = width + 8
         let none = V(repeating: -.infinity), zero = V.zero
-        @inline(__always) func ext(_ s: Int) -> Int { s & 1 == 0 ? blank : label(s >> 1) }
+        @inline(__always) func label(_ k: Int) -> Int { Int(labels[k]) }
+        @inline(__always) func lp(_ t: Int, _ c: Int) -> Double { Double(logProbs[t * stride + c]) }
         @inline(__always) func load(_ p: UnsafeMutablePointer<Double>, _ s: Int) -> V {
             UnsafeRawPointer(p + s).loadUnaligned(as: V.self)
         }
@@ -100,7 +104,11 @@ public enum CTC {
             skip[s] = allowed ? 0 : -.infinity
         }
         for s in states..<width { emit[s] = 0 }
-        @inline(__always) func gather(_ t: Int) { for s in 0..<states { emit[s] = lp(t, ext(s)) } }
+        @inline(__always) func gather(_ t: Int) {
+            let frame = logProbs + t * stride, b = Double(frame[blank])
+            for k in 0..<targetLength { (emit[2 * k], emit[2 * k + 1]) = (b, Double(frame[label(k)])) }
+            emit[states - 1] = b
+        }
         // e(s) = exp(x(s) - r) of the row at hand, with 8 zeros on either side.
         let scaled = scratch + 2 * rowStride + 8
         (scaled - 8).update(repeating: 0, count: rowStride + 8)
@@ -124,7 +132,7 @@ public enum CTC {
         }
         (row(0) - 8).update(repeating: -.infinity, count: rowStride)
         row(0)[0] = lp(0, blank)
-        if states > 1 { row(0)[1] = lp(0, ext(1)) }
+        if states > 1 { row(0)[1] = lp(0, label(0)) }
         let lane = V(0, 1, 2, 3, 4, 5, 6, 7)
         for t in 1..<frames {
             let prev = row(t - 1), cur = row(t)
@@ -168,7 +176,11 @@ public enum CTC {
                 store(exp(load(a, s) + load(beta, s) + shift), ahead, s)
             }
             gamma.update(repeating: 0, count: classes)
-            for s in 0..<states { gamma[ext(s)] += ahead[s] }
+            for k in 0..<targetLength {
+                gamma[blank] += ahead[2 * k]
+                gamma[label(k)] += ahead[2 * k + 1]
+            }
+            gamma[blank] += ahead[states - 1]
             let out = grad + t * stride
             for c in 0..<classes { out[c] = T(-scale * gamma[c]) }
             if t == 0 { break }
