@@ -175,12 +175,15 @@ public enum CTC {
             for s in Swift.stride(from: 0, to: width, by: 8) {
                 store(exp(load(a, s) + load(beta, s) + shift), ahead, s)
             }
+            // The blank's sum stays in a register: added to memory, each term waited for the
+            // previous store (the compiler cannot tell that no label is the blank).
             gamma.update(repeating: 0, count: classes)
+            var blanks = 0.0
             for k in 0..<targetLength {
-                gamma[blank] += ahead[2 * k]
+                blanks += ahead[2 * k]
                 gamma[label(k)] += ahead[2 * k + 1]
             }
-            gamma[blank] += ahead[states - 1]
+            gamma[blank] = blanks + ahead[states - 1]
             let out = grad + t * stride
             for c in 0..<classes { out[c] = T(-scale * gamma[c]) }
             if t == 0 { break }
