@@ -19,9 +19,9 @@
 /// (rows carry a vector of -inf padding on the side the shifts reach). The sums of three
 /// exponentials share one reference per frame, the row's largest value r: e(s) = exp(x(s) - r)
 /// once per state, then r + log(e(s) + e(s-1) + e(s-2)), one exp and one log per state where
-/// the scalar recursion took two of each (``logSumExpRow(_:_:_:_:reference:floor:)``). Where the three
-/// values of a state all lie more than 700 below r, their exponentials would lose precision
-/// (subnormal or 0 below e^-708), so those 8 states take the exact three-way
+/// the scalar recursion took two of each (``logSumExpRow(_:_:_:_:reference:floor:)``). Where
+/// the three values of a state all lie more than 700 below r, their exponentials would lose
+/// precision (subnormal or 0 below e^-708), so those 8 states take the exact three-way
 /// ``logAddExp(_:_:_:)`` with their own maximum.
 /// CTC has no Hessian diagonal here (the diagonal of γ's derivative is not computed).
 public enum CTC {
@@ -57,8 +57,9 @@ public enum CTC {
     }
 
     /// One vector of the recursion: log(e^x0 + e^x1 + e^x2) as r + log(e), given
-    /// e = e^(x0 - r) + e^(x1 - r) + e^(x2 - r) for the row's reference r. When some lane's largest x is finite but below r - 700 (its
-    /// exponentials lose precision), the 8 lanes are computed by ``logAddExp(_:_:_:)`` instead.
+    /// e = e^(x0 - r) + e^(x1 - r) + e^(x2 - r) for the row's reference r (`floor` = r - 700).
+    /// When some lane's largest x is finite but below the floor (its exponentials lose
+    /// precision), the 8 lanes are computed by ``logAddExp(_:_:_:)`` instead.
     /// -inf where all three are -inf; NaN where one is NaN.
     @inlinable @inline(__always)
     static func logSumExpRow(_ x0: SIMD8<Double>, _ x1: SIMD8<Double>, _ x2: SIMD8<Double>,
