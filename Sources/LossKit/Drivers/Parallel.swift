@@ -41,9 +41,11 @@ public enum Parallel {
     }()
 
     /// The number of threads ``sum(blocks:_:)`` uses for `blocks` blocks (read once per call:
-    /// another thread may change ``threadCount`` meanwhile).
-    public static func threads(forBlocks blocks: Int) -> Int {
-        Swift.max(1, Swift.min(threadCount, blocks / minimumBlocksPerThread))
+    /// another thread may change ``threadCount`` meanwhile), each thread getting at least
+    /// `minimum` blocks: ``minimumBlocksPerThread`` for blocks of about 2048 elements, fewer for
+    /// drivers whose blocks are larger.
+    public static func threads(forBlocks blocks: Int, minimum: Int = minimumBlocksPerThread) -> Int {
+        Swift.max(1, Swift.min(threadCount, blocks / Swift.max(minimum, 1)))
     }
 
     /// Σ body(b) for b in 0..<blocks, added in block order, with the blocks spread over up to

@@ -91,6 +91,18 @@ public func logAddExp<V: LossVector>(_ a: V, _ b: V) -> V {
     maximum(a, b) + log1p(exp(-abs(a - b)))
 }
 
+/// log(e^a + e^b + e^c), lane by lane, as m + log(e^(a-m) + e^(b-m) + e^(c-m)) with m the
+/// largest of the three: one log and three exps, where two ``logAddExp(_:_:)`` need two of each.
+/// -inf when all three are -inf (m is then replaced by 0, so the exps give 0 and log 0 = -inf,
+/// never -inf - -inf); +inf when one is +inf, NaN when one is NaN (either, when both occur).
+@_transparent
+public func logAddExp<V: LossVector>(_ a: V, _ b: V, _ c: V) -> V {
+    let m = maximum(maximum(a, b), c)
+    let infinity = V(repeating: .infinity)
+    let shift = m.replacing(with: V.zero, where: m .== -infinity)
+    return (shift + log(exp(a - shift) + exp(b - shift) + exp(c - shift))).replacing(with: m, where: m .== infinity)
+}
+
 /// The step function of a margin: 1 where v > 0, 0 where v <= 0, NaN where v is NaN. It is the
 /// derivative of max(v, 0) with the value 0 chosen at the kink v = 0.
 @_transparent

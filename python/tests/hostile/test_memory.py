@@ -65,7 +65,7 @@ def test_ctc_gradient_table_too_large_is_memory_error():
     """)
     assert result["raised"] == "MemoryError"
     assert "could not allocate the CTC α table of sequence 0: 200000 frames × 200001 states" in result["message"]
-    assert "(320004800040 bytes)" in result["message"]  # ((T + 2)(2S + 1) + 3) doubles
+    assert "(320035200856 bytes)" in result["message"]  # (T + 6)·R + 8 + 3 doubles, R = 2S + 1 rounded up to 8, + 8
 
 
 def test_ctc_loss_alone_needs_two_frames_of_alpha():

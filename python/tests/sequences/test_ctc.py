@@ -167,3 +167,58 @@ BAD = [
 def test_bad_input_names_the_argument(call, error, argument):
     with pytest.raises(error, match=argument):
         call()
+
+
+def test_states_far_below_the_frame_maximum(rng):
+    """The vector recursion shares one reference (the row maximum) per frame and falls back to
+    an exact three-way log-sum-exp where a state's inputs lie over 700 below it. For 12 frames
+    every label costs 400 and the blank nothing; for the last 6 the blank costs 400, the first
+    three labels 1000 and the last three nothing. The all-blank state leads after frame 12, but
+    the likely alignments emitted three labels by then (≈ -1200 below it): dropping those
+    states (e^-1200 underflows) would give a loss near 3000 instead of 1200."""
+    T, C = 18, 7
+    targets = np.array([[1, 2, 3, 4, 5, 6], [3, 2, 1, 6, 5, 4]])
+    lp = np.zeros((T, 2, C))
+    lp[:12, :, 1:] = -400.0
+    lp[12:, :, 0] = -400.0
+    for n in range(2):
+        lp[12:, n, targets[n, :3]] = -1000.0
+    lp += rng.normal(scale=0.5, size=lp.shape)
+    il, tl = np.array([18, 18]), np.array([6, 6])
+    loss, g = lk.ctc_loss(lp, targets, il, tl, reduction="none", grad=True)
+    ref, raw, _ = torch_ctc(lp, targets, il, tl, reduction="none")
+    assert 1100 < ref.min() and ref.max() < 1300
+    assert_close(loss, ref, np.float64, rtol=1e-12)
+    assert_close(g + np.exp(lp), raw, np.float64, rtol=1e-10)
+
+
+def test_nan_and_minus_infinity_in_log_probs(rng):
+    """-inf log-probabilities (impossible emissions) keep an alignment possible when others
+    remain, as in PyTorch; a NaN on a frame a sequence uses makes its loss NaN."""
+    lp, targets, il, tl = problem(rng, T=12, N=3, C=5, S=3)
+    il[:], tl[:] = 12, 3
+    lp[::2, :, 4] = -np.inf
+    loss, g = lk.ctc_loss(lp, targets, il, tl, reduction="none", grad=True)
+    ref, raw, _ = torch_ctc(lp, targets, il, tl, reduction="none")
+    assert np.isfinite(loss).all() and np.isfinite(g).all()
+    assert_close(loss, ref, np.float64, rtol=1e-12)
+    assert not g[::2, :, 4].any()  # no occupancy where the emission is impossible
+    finite = np.isfinite(raw)  # PyTorch's raw gradient is NaN there
+    assert_close((g + np.exp(lp))[finite], raw[finite], np.float64, rtol=1e-12)
+    lp[5, 1, :] = np.nan
+    loss = lk.ctc_loss(lp, targets, il, tl, reduction="none")
+    assert np.isnan(loss[1]) and np.isfinite(loss[[0, 2]]).all()
+
+
+def test_threads_give_identical_results(rng):
+    """Sequences are the parallel blocks: one thread and two give the same bits."""
+    lp, targets, il, tl = problem(rng, T=60, N=40, C=8, S=12)
+    before = lk.get_num_threads()
+    try:
+        lk.set_num_threads(1)
+        one = lk.ctc_loss(lp, targets, il, tl, reduction="none", grad=True)
+        lk.set_num_threads(2)
+        two = lk.ctc_loss(lp, targets, il, tl, reduction="none", grad=True)
+    finally:
+        lk.set_num_threads(before)
+    assert one[0].tobytes() == two[0].tobytes() and one[1].tobytes() == two[1].tobytes()

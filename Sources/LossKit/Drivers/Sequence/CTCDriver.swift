@@ -121,7 +121,7 @@ public func evaluate<T: LossScalar>(_ p: CTCProblem<T>) throws(LossKitError) -> 
     let offsets = try allocateScratch(batch, of: Int.self, for: "the CTC target offsets")
     defer { releaseScratch(offsets) }
     var denominator = 0.0
-    var largest = 0, largestSequence = 0
+    var largest = 0, largestSequence = 0, cells = 0
     for n in 0..<batch {
         let tl = Int(p.targetLengths[n])
         offsets[n] = n == 0 ? 0 : p.targetStride > 0 ? n * p.targetStride : offsets[n - 1] + Int(p.targetLengths[n - 1])
@@ -130,12 +130,16 @@ public func evaluate<T: LossScalar>(_ p: CTCProblem<T>) throws(LossKitError) -> 
         let need = w == 0 ? 0 : CTC.scratchCount(frames: Int(p.inputLengths[n]), targetLength: tl,
                                                   classes: p.classes, gradient: p.grad != nil)
         if need > largest { (largest, largestSequence) = (need, n) }
+        cells = Swift.max(cells, scratchCount(Int(p.inputLengths[n]), scratchCount(2, tl, plus: 1)))
     }
+    // A sequence is frames × states cells of a few exps each: a thread is worth waking for
+    // as many cells as minimumBlocksPerThread blocks of 2048 elements.
+    let perThread = Parallel.minimumBlocksPerThread * 2048 / Swift.max(cells, 1)
     if p.reduction != .mean { denominator = 1 }
     let scale = denominator > 0 ? 1 / denominator : 0
     let rowStride = p.batch * p.classes
     let (memory, threads) = try allocatePerRun(
-        Parallel.threads(forBlocks: batch), count: largest, of: Double.self,
+        Parallel.threads(forBlocks: batch, minimum: perThread), count: largest, of: Double.self,
         for: "the CTC \(p.grad == nil ? "forward variables (two frames)" : "α table") of sequence \(largestSequence): "
             + "\(p.inputLengths[largestSequence]) frames × \(2 * p.targetLengths[largestSequence] + 1) states")
     defer { releaseScratch(memory) }
@@ -152,11 +156,9 @@ public func evaluate<T: LossScalar>(_ p: CTCProblem<T>) throws(LossKitError) -> 
             if p.reduction == .none { p.losses![n] = 0 }
             return 0
         }
-        let target = p.targets + offsets[n]
-        let base = p.logProbs + n * p.classes
         var loss = CTC.sequence(
             frames: frames, classes: p.classes, blank: Int(p.blank), targetLength: length,
-            label: { Int(target[$0]) }, lp: { t, c in Double(base[t * rowStride + c]) },
+            labels: p.targets + offsets[n], logProbs: p.logProbs + n * p.classes,
             scratch: scratch + run * largest, grad: g, stride: rowStride,
             scale: w * lengthScale * scale)
         if loss == .infinity, let g {
