@@ -48,7 +48,6 @@ def _jax_formulas() -> dict[str, Callable[..., Any]]:
         "log_cosh_loss": mean(ol.log_cosh),
         "binary_cross_entropy_with_logits": mean(ol.sigmoid_binary_cross_entropy),
         "sigmoid_focal_loss": mean(lambda x, y: ol.sigmoid_focal_loss(x, y, alpha=0.25, gamma=2.0)),
-        "hinge_loss": mean(ol.hinge_loss),
         "cross_entropy": mean(ol.softmax_cross_entropy_with_integer_labels),
         "poly1_cross_entropy": mean(lambda z, y: ol.poly_loss_cross_entropy(z, classes(z, y), epsilon=2.0)),
         "multiclass_hinge_loss": mean(ol.multiclass_hinge_loss),
@@ -66,6 +65,9 @@ def _jax_formulas() -> dict[str, Callable[..., Any]]:
         "poisson_nll_loss": mean(lambda x, y: jnp.exp(x) - y * x),
         "gamma_loss": mean(lambda x, y: x + y * jnp.exp(-x)),
         "tweedie_loss": mean(lambda x, y: jnp.exp(0.5 * x) / 0.5 + y * jnp.exp(-0.5 * x) / 0.5),
+        # relu's derivative is 0 at the kink, as LossKit's hinge; optax's hinge_loss is
+        # jnp.maximum, whose gradient splits a tie in half (one float32 margin of 1M hit it).
+        "hinge_loss": mean(lambda x, y: jax.nn.relu(1 - y * x)),
         "squared_hinge_loss": mean(lambda x, y: jnp.maximum(1 - y * x, 0.0) ** 2),
         "soft_margin_loss": mean(lambda x, y: softplus(-y * x)),
         "exponential_loss": mean(lambda x, y: y * jnp.exp(-x) + (1 - y) * jnp.exp(x)),
