@@ -58,18 +58,20 @@ def test_numpy_robust_mlp_example():
     assert rmse["huber (delta=0.5)"] < 0.5 * rmse["squared error"]   # outliers pull the squared error away
 
 
-def test_torch_training_example():
-    pytest.importorskip("torch")
-    out = run("torch_training.py")
-    ours, theirs = (float(v) for v in re.search(r"final loss: losskit (\S+), pytorch (\S+)", out).groups())
+def assert_trains_like(out: str, peer: str) -> None:
+    """A training example's LossKit run ends at the peer library's loss and weights."""
+    ours, theirs = (float(v) for v in re.search(rf"final loss: losskit (\S+), {peer} (\S+)", out).groups())
     assert abs(ours - theirs) <= 1e-9 * max(abs(theirs), 1.0)
     assert float(re.search(r"largest weight difference after training: (\S+)", out).group(1)) < 1e-9
+
+
+def test_torch_training_example():
+    pytest.importorskip("torch")
+    assert_trains_like(run("torch_training.py"), "pytorch")
 
 
 def test_jax_training_example():
     pytest.importorskip("optax")
     out = run("jax_training.py")
-    ours, theirs = (float(v) for v in re.search(r"final loss: losskit (\S+), optax (\S+)", out).groups())
-    assert abs(ours - theirs) <= 1e-9 * max(abs(theirs), 1.0)
-    assert float(re.search(r"largest weight difference after training: (\S+)", out).group(1)) < 1e-9
+    assert_trains_like(out, "optax")
     assert float(re.search(r"training accuracy: (\S+)", out).group(1)) > 0.9
